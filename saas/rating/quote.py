@@ -1,0 +1,103 @@
+"""The typed quote: what an insurer system sends to be priced.
+
+This struct is a contract in two directions: the API decodes request bodies into it (strictly,
+unknown fields refused) and the rules DSL type-checks every ``when`` expression against it, so a
+ruleset can only read fields that exist here, with the types declared here. Field names are the
+DSL's field paths (``policy.state``, ``vehicle.model_year``, ``drivers``, ``telematics.miles``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+StateCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="US state, two letters")]
+Zip = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="5-digit ZIP code")]
+Count = Annotated[int, Meta(ge=0, le=100)]
+Ratio = Annotated[float, Meta(ge=0.0, le=1.0)]
+Rate = Annotated[float, Meta(ge=0.0, le=10_000.0)]
+
+CoverageLevel = Literal["basic", "standard", "premium"]
+VehicleType = Literal["sedan", "suv", "truck", "van", "sports", "ev"]
+TheftRisk = Literal["low", "medium", "high"]
+CreditTier = Literal["excellent", "good", "fair", "poor"]
+Gender = Literal["female", "male", "nonbinary", "unspecified"]
+MaritalStatus = Literal["single", "married", "divorced", "widowed", "unspecified"]
+
+
+class Policy(Struct, forbid_unknown_fields=True, frozen=True):
+    """Where and when the policy is written; ``state`` selects the ruleset and rate table."""
+
+    state: StateCode
+    zip_code: Zip
+    effective_date: dt.date
+    product: Literal["auto"] = "auto"
+    coverage_level: CoverageLevel = "standard"
+    term_months: Annotated[int, Meta(ge=1, le=12)] = 12
+    years_with_company: Count = 0
+    prior_insurance: bool = True
+
+
+class Vehicle(Struct, forbid_unknown_fields=True, frozen=True):
+    model_year: Annotated[int, Meta(ge=1950, le=2100)]
+    vehicle_type: VehicleType = "sedan"
+    safety_rating: Annotated[int, Meta(ge=1, le=5)] = 4
+    theft_risk: TheftRisk = "medium"
+    annual_mileage: Annotated[int, Meta(ge=0, le=200_000)] = 12_000
+    mileage_verified: bool = False
+    vin: Annotated[str, Meta(min_length=11, max_length=17)] | None = None
+
+
+class Driver(Struct, forbid_unknown_fields=True, frozen=True):
+    """One listed driver. Sensitive attributes exist so state rules can forbid rating on them."""
+
+    age: Annotated[int, Meta(ge=14, le=120)]
+    years_licensed: Count
+    violations: Count = 0
+    at_fault_accidents: Count = 0
+    credit_tier: CreditTier | None = None
+    gender: Gender = "unspecified"
+    marital_status: MaritalStatus = "unspecified"
+    primary: bool = False
+
+
+class Coverages(Struct, forbid_unknown_fields=True, frozen=True):
+    liability: bool = True
+    collision: bool = True
+    comprehensive: bool = True
+    pip: bool = False
+    uninsured_motorist: bool = False
+    deductible: Decimal = Decimal("500")
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.deductible <= Decimal(10_000):
+            raise ValueError(f"deductible must be between 0 and 10000, got {self.deductible}")
+
+
+class Telematics(Struct, forbid_unknown_fields=True, frozen=True):
+    """A driver's aggregated period features: the shared model's inputs (ml/ FEATURE_COLUMNS)."""
+
+    hard_braking_events_per_100mi: Rate
+    aggressive_turning_events_per_100mi: Rate
+    tailgating_time_ratio: Ratio
+    speeding_minutes_per_100mi: Rate
+    late_night_miles_per_100mi: Rate
+    miles: Annotated[float, Meta(ge=0.0, le=100_000.0)]
+    prior_claim_count: Count = 0
+    months_observed: Annotated[int, Meta(ge=0, le=120)] = 1
+    phone_use_minutes_per_100mi: Rate | None = None
+
+
+class Quote(Struct, forbid_unknown_fields=True, frozen=True):
+    """A request to price one policy; ``telematics`` absent means rate without the telematics factor."""
+
+    policy: Policy
+    vehicle: Vehicle
+    drivers: Annotated[list[Driver], Meta(min_length=1, max_length=10)]
+    coverages: Coverages = msgspec.field(default_factory=Coverages)
+    telematics: Telematics | None = None
+    reference: Annotated[str, Meta(max_length=100)] | None = None

@@ -1,0 +1,46 @@
+"""Environment → settings, read once per process.
+
+Every knob is an environment variable (``SAAS_*``) so API replicas and workers are configured the
+same way; defaults give the embedded mode of a fresh clone: a SQLite file, in-process jobs and the
+shipped demo tenants.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str
+    redis_url: str | None
+    tenants_dir: Path
+    rulesets_dir: Path
+    model_dir: Path
+    max_body_bytes: int
+    bulk_max_quotes: int
+    rate_limit_per_minute: int
+
+    @property
+    def embedded(self) -> bool:
+        """Without Redis, jobs run in-process with the same job functions RQ would run."""
+        return self.redis_url is None
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    var = ROOT / "var"
+    return Settings(
+        database_url=env.get("SAAS_DATABASE_URL", f"sqlite+aiosqlite:///{var / 'saas.db'}"),
+        redis_url=env.get("SAAS_REDIS_URL") or None,
+        tenants_dir=Path(env.get("SAAS_TENANTS_DIR", ROOT / "tenants")),
+        rulesets_dir=Path(env.get("SAAS_RULESETS_DIR", ROOT / "rulesets")),
+        model_dir=Path(env.get("SAAS_MODEL_DIR", ROOT / "ml" / "artifacts" / "default")),
+        max_body_bytes=int(env.get("SAAS_MAX_BODY_BYTES", 16 * 1024 * 1024)),
+        bulk_max_quotes=int(env.get("SAAS_BULK_MAX_QUOTES", 10_000)),
+        rate_limit_per_minute=int(env.get("SAAS_RATE_LIMIT_PER_MINUTE", 600_000)),
+    )
