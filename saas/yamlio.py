@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,8 +122,14 @@ def _build(node: yaml.Node, path: str, smap: SourceMap) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, f"{path}[{i}]", smap) for i, item in enumerate(node.value)]
+    if node.tag == _FLOAT_TAG and _DECIMAL_TEXT.match(node.value):
+        return Decimal(node.value.replace("_", ""))
     return _CONSTRUCTOR.construct_object(node, deep=True)
 
+
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_DECIMAL_TEXT = re.compile(r"^[-+]?[0-9_]*\.?[0-9_]*([eE][-+]?[0-9]+)?$")
+"""YAML floats are built as Decimal from their exact text: ``0.60`` stays 0.60, never 0.59999..."""
 
 _CONSTRUCTOR = NoAliasLoader("")
 

@@ -1,0 +1,97 @@
+"""Loading tenant configuration files and checking them against the rulesets.
+
+A partner admin's mistake must surface in ``saas check`` (in their own CI), not in a live quote:
+every file is loaded, every problem of every file is collected with its location, and the checks
+that span files (a served state without a ruleset, a feature the state forbids) run here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+import msgspec
+
+from saas.errors import ConfigIssue
+from saas.tenancy.schemas import TenantConfig
+from saas.yamlio import SourceMap, load_file
+
+
+class RulesetFacts(Protocol):
+    """What tenant checks need to know of a compiled ruleset."""
+
+    forbidden_features: frozenset[str]
+
+
+class LoadedTenant(msgspec.Struct, frozen=True):
+    """A validated tenant config, its content hash (pinned in every decision) and its source."""
+
+    config: TenantConfig
+    content_hash: str
+    source: str
+
+
+def content_hash(config: TenantConfig) -> str:
+    """Hash of the decoded config, so reformatting the YAML or reordering keys keeps the hash."""
+    return hashlib.sha256(canonical(config)).hexdigest()
+
+
+def canonical(config: TenantConfig) -> bytes:
+    return msgspec.json.encode(config, order="sorted")
+
+
+def tenant_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def load_tenants(
+    directory: Path, rulesets: Mapping[str, RulesetFacts] | None = None
+) -> tuple[dict[str, LoadedTenant], list[ConfigIssue]]:
+    """Load every ``<id>.yaml`` in ``directory``; with ``rulesets`` also run the cross-file checks."""
+    tenants: dict[str, LoadedTenant] = {}
+    issues: list[ConfigIssue] = []
+    for path in tenant_files(directory):
+        config, smap, file_issues = load_file(path, TenantConfig)
+        issues.extend(file_issues)
+        if config is None or smap is None:
+            continue
+        checks = _file_name_issues(path, config, smap)
+        if rulesets is not None:
+            checks += _ruleset_issues(config, smap, rulesets)
+        issues.extend(checks)
+        if not checks and not file_issues:
+            tenants[config.id] = LoadedTenant(config, content_hash(config), str(path))
+    return tenants, issues
+
+
+def _file_name_issues(path: Path, config: TenantConfig, smap: SourceMap) -> list[ConfigIssue]:
+    if path.stem == config.id:
+        return []
+    return [ConfigIssue(f"tenant id '{config.id}' does not match the file name '{path.name}'",
+                        smap.location("$.id"), "$.id", f"rename the file to {config.id}.yaml")]
+
+
+def _ruleset_issues(
+    config: TenantConfig, smap: SourceMap, rulesets: Mapping[str, RulesetFacts]
+) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    for index, state in enumerate(config.states):
+        path = f"$.states[{index}]"
+        ruleset = rulesets.get(state)
+        if ruleset is None:
+            issues.append(ConfigIssue(f"state {state} has no ruleset (expected rulesets/{state}.yaml)",
+                                      smap.location(path), path))
+            continue
+        forbidden = sorted(set(config.features_for(state)) & ruleset.forbidden_features)
+        if forbidden:
+            where = (f"$.state_overrides.{state}.features_enabled" if state in config.state_overrides
+                     else "$.features_enabled")
+            issues.append(ConfigIssue(
+                f"{state} forbids rating on telematics feature(s) {', '.join(forbidden)}, "
+                f"which this tenant enables there",
+                smap.location(where), where,
+                f"add state_overrides: {{{state}: {{features_enabled: [...]}}}} without them",
+            ))
+    return issues
