@@ -84,7 +84,8 @@ def test_unknown_key_names_line_column_and_nearest_key(tmp_path: Path) -> None:
 
 def test_every_error_of_every_file_is_reported(tmp_path: Path) -> None:
     write(tmp_path, "acme.yaml", GOOD.replace("name: Acme Mutual", "name: Acme\ncolour: red\nshape: round"))
-    write(tmp_path, "beta.yaml", GOOD.replace("id: acme", "id: beta").replace("up_to_percentile: 100", "up_to_percentile: 90"))
+    beta = GOOD.replace("id: acme", "id: beta").replace("up_to_percentile: 100", "up_to_percentile: 90")
+    write(tmp_path, "beta.yaml", beta)
     messages = rendered(tmp_path, RULESETS)
     assert len(messages) == 3
     assert messages[0].startswith("acme.yaml:3:1: error: unknown key 'colour'")
@@ -111,7 +112,7 @@ def test_field_errors_are_located(tmp_path: Path, change: tuple[str, str], expec
 
 
 def test_feature_forbidden_by_state_fails_with_clear_message(tmp_path: Path) -> None:
-    write(tmp_path, "acme.yaml", GOOD.replace("  CA: {features_enabled: [mileage]}", "  CA: {features_enabled: [behavioral]}"))
+    write(tmp_path, "acme.yaml", GOOD.replace("[mileage]}", "[behavioral]}"))
     (message,) = rendered(tmp_path, RULESETS)
     assert message.startswith("acme.yaml:6:26: error: CA forbids rating on telematics feature(s) behavioral")
 
