@@ -1,18 +1,105 @@
-"""The Litestar application factory."""
+"""The Litestar application factory: one place registers routes, dependencies and error handlers."""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+import time
+from typing import Any
 
+from litestar import Litestar, MediaType, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import text
+
+from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
+from saas.http_errors import EXCEPTION_HANDLERS
+from saas.rating.routes import create_quote, create_quotes_bulk
+from saas.runtime import Runtime
+from saas.scoring.routes import create_risk_scores
 from saas.settings import Settings, load_settings
+from saas.tenancy.guards import provide_principal
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+@get("/healthz", operation_id="healthz", tags=["operations"], sync_to_thread=False)
+def healthz(state: State) -> dict[str, Any]:
+    """Liveness, plus the loaded tenants and their configuration hashes (what this replica serves)."""
+    rt: Runtime = state.runtime
+    tenants = {t.config.id: t.content_hash for t in rt.catalog.tenants.values()}
+    return {"status": "ok", "tenants": tenants, "model": rt.model.version, "code": rt.code_version}
+
+
+@get("/readyz", operation_id="readyz", tags=["operations"])
+async def readyz(state: State) -> Response[dict[str, Any]]:
+    """Readiness: configuration loaded and the database reachable."""
+    rt: Runtime = state.runtime
+    try:
+        async with rt.db.sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # any database failure means "not ready", reported, not raised
+        return Response({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+    return Response({"status": "ready", "tenants": len(rt.catalog.tenants), "database": rt.db.dialect})
+
+
+@get("/metrics", operation_id="metrics", tags=["operations"], media_type=MediaType.TEXT, sync_to_thread=False)
+def metrics(state: State) -> bytes:
+    """Prometheus exposition: requests, latencies, quotes by tenant, errors."""
+    return state.runtime.metrics.render()  # type: ignore[no-any-return]
+
+
+def metrics_middleware(app: ASGIApp) -> ASGIApp:
+    """Count and time every request by route template; count error responses by problem type."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, capture)
+        finally:
+            rt: Runtime = scope["litestar_app"].state.runtime
+            handler = scope.get("route_handler")
+            route = next(iter(handler.paths)) if handler is not None else "unmatched"
+            rt.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            rt.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            if status >= 400:
+                rt.metrics.errors.labels(str(status)).inc()
+
+    return middleware
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
+    """Build the app; ``runtime`` lets tests and benchmarks share an already loaded one."""
     settings = settings or load_settings()
+    rt = runtime or Runtime.load(settings)
 
-    @get("/healthz", operation_id="healthz", sync_to_thread=False)
-    def healthz() -> dict[str, str]:
-        """Liveness: the process is up."""
-        return {"status": "ok"}
+    async def startup(app: Litestar) -> None:
+        await rt.record_snapshots()
 
-    return Litestar(route_handlers=[healthz])
+    async def shutdown(app: Litestar) -> None:
+        await rt.db.dispose()
+
+    return Litestar(
+        route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
+                        replay_decision, export_audit, verify_audit, create_risk_scores],
+        dependencies={"rt": Provide(lambda: rt, sync_to_thread=False), "principal": Provide(provide_principal)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[metrics_middleware],
+        state=State({"runtime": rt}),
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Telematics rating API", version="1", path="/schema"),
+        debug=False,
+    )
+
+

@@ -1,0 +1,64 @@
+"""Decision lookup, replay, audit export and verification endpoints (thin handlers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from litestar import get, post
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from saas.audit.schemas import AuditEntry, VerifyResult
+from saas.audit.service import export, get_decision, verify
+from saas.rating.decisions import replay
+from saas.rating.responses import ReplayResponse
+from saas.runtime import Runtime
+from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, require
+from saas.tenancy.keys import Principal
+
+MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"])
+async def read_decision(rt: Runtime, principal: Principal, decision_id: str) -> AuditEntry:
+    """One recorded decision of the caller's tenant with its chain position and hashes."""
+    require(principal, READ_DECISIONS)
+    async with rt.db.sessions() as session:
+        return await get_decision(session, principal.tenant_id, decision_id)
+
+
+@post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200)
+async def replay_decision(rt: Runtime, principal: Principal, decision_id: str) -> ReplayResponse:
+    """Re-rate a recorded quote from its pinned versions; reports identical or each difference."""
+    require(principal, COMPLIANCE)
+    return await replay(rt, principal.tenant_id, decision_id)
+
+
+@get("/v1/audit/export", operation_id="exportAudit", tags=["audit"])
+async def export_audit(
+    rt: Runtime, principal: Principal,
+    start: dt.datetime | None = Parameter(query="from", default=None, description="inclusive, ISO-8601"),
+    end: dt.datetime | None = Parameter(query="to", default=None, description="exclusive, ISO-8601"),
+    fmt: Literal["jsonl", "csv"] = Parameter(query="format", default="jsonl"),
+) -> Stream:
+    """Stream the tenant's audit entries; every line carries seq, prev_hash and hash for offline checks."""
+    require(principal, COMPLIANCE)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        async with rt.db.sessions() as session:
+            async for chunk in export(session, principal.tenant_id, start, end, fmt):
+                yield chunk
+
+    filename = f"audit-{principal.tenant_id}.{fmt}"
+    return Stream(chunks(), media_type=MEDIA[fmt],
+                  headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"])
+async def verify_audit(rt: Runtime, principal: Principal) -> VerifyResult:
+    """Re-check the tenant's whole chain in the database; names the first bad sequence number."""
+    require(principal, COMPLIANCE)
+    async with rt.db.sessions() as session:
+        return await verify(session, principal.tenant_id)

@@ -1,0 +1,123 @@
+"""The one place where domain errors become HTTP responses.
+
+Every error body has the same shape (RFC 9457 problem details): a stable ``type`` that clients can
+switch on, a ``title``, a human ``detail``, the ``status`` and, where known, the field ``path``.
+Litestar's own client errors (malformed JSON, body too large, unknown route) are reshaped here too
+so insurer systems never see two error formats.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from saas import errors
+
+log = logging.getLogger("saas.http")
+
+STATUS: dict[type[errors.SaasError], int] = {
+    errors.ValidationFailed: 422,
+    errors.NotFound: 404,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.RateLimited: 429,
+    errors.PayloadTooLarge: 413,
+    errors.QuoteDeclined: 422,
+    errors.RatingError: 422,
+    errors.ConfigError: 422,
+    errors.ModelError: 503,
+}
+
+_LITESTAR_TYPES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
+                   401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    path: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    rule_id: str | None = None
+    cite: str | None = None
+
+
+def status_of(exc: errors.SaasError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def problem_of(exc: errors.SaasError) -> Problem:
+    """The problem body for a domain error; also used for per-item errors in bulk responses."""
+    problem = Problem(type=exc.type, title=exc.title, status=status_of(exc), detail=exc.detail, path=exc.path)
+    if isinstance(exc, errors.QuoteDeclined):
+        problem.rule_id, problem.cite = exc.rule_id, exc.cite
+    return problem
+
+
+def validation_problem(exc: msgspec.ValidationError | msgspec.DecodeError, prefix: str = "$") -> Problem:
+    """A msgspec decoding error as a problem, with the JSON path split out of the message."""
+    text = str(exc)
+    match = _AT.search(text)
+    path = prefix + (match.group("path") if match else "")
+    kind = "validation-error" if isinstance(exc, msgspec.ValidationError) else "malformed-json"
+    title = "Invalid input" if kind == "validation-error" else "Malformed JSON"
+    return Problem(type=kind, title=title, status=422 if kind == "validation-error" else 400,
+                   detail=_AT.sub("", text), path=path)
+
+
+def _respond(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(msgspec.json.encode(problem), status_code=problem.status,
+                    media_type="application/problem+json", headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: errors.SaasError) -> Response[bytes]:
+    headers = {"Retry-After": "1"} if isinstance(exc, errors.RateLimited) else None
+    return _respond(problem_of(exc), headers)
+
+
+def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    """Litestar's body/parameter validation: keep each field path it names."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = extra[0] if extra else {}
+    message = str(first.get("message", exc.detail))
+    match = _AT.search(message)
+    key = first.get("key")
+    path = "$" + match.group("path") if match else (f"$.{key}" if key and key != "data" else None)
+    detail = _AT.sub("", message)
+    malformed = "malformed" in detail.lower() or "JSON is malformed" in detail
+    return _respond(Problem(type="malformed-json" if malformed else "validation-error",
+                            title="Malformed JSON" if malformed else "Invalid input",
+                            status=400 if malformed else 422, detail=detail, path=path,
+                            errors=[{k: str(v) for k, v in e.items()} for e in extra] or None))
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    return _respond(Problem(type=_LITESTAR_TYPES.get(status, "http-error"), title=str(exc.detail)[:80],
+                            status=status, detail=str(exc.detail)))
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(Problem(type="internal-error", title="Internal error", status=HTTP_500_INTERNAL_SERVER_ERROR,
+                            detail="an unexpected error occurred; it has been logged"))
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    errors.SaasError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+}

@@ -1,0 +1,102 @@
+"""Quotes as recorded decisions: price, append to the tenant's audit chain, replay.
+
+Pricing and recording are one unit: the audit entries are appended in the same transaction that
+makes the decisions visible, so a quote the client received is always in the chain, and a failed
+append leaves nothing behind. Replay re-prices from the snapshots the decision pinned (tenant
+config, ruleset, rate table by content hash) with the same code path as a live quote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import anyio
+import msgspec
+
+from saas.audit.schemas import NewEntry
+from saas.audit.service import append_decisions, get_decision
+from saas.audit.snapshots import get_snapshot
+from saas.errors import ModelError, SaasError
+from saas.rating.quote import Quote
+from saas.rating.responses import DecisionPayload, QuoteResponse, ReplayResponse
+from saas.rating.schemas import RateTable
+from saas.rating.service import Pinned, Priced, price_batch
+from saas.rules.service import compile_source
+from saas.runtime import Runtime
+from saas.tenancy.schemas import TenantConfig
+from saas.tenancy.service import LoadedTenant
+
+THREAD_THRESHOLD = 50
+"""Batches larger than this are priced in a worker thread so the event loop keeps serving."""
+
+
+def resolve(rt: Runtime, tenant: LoadedTenant, quote: Quote) -> Pinned | SaasError:
+    try:
+        ruleset = rt.catalog.ruleset(tenant, quote.policy.state)
+        table = rt.catalog.rate_table(tenant.config.id, quote.policy.state, quote.policy.product,
+                                      quote.policy.effective_date)
+    except SaasError as exc:
+        return exc
+    return Pinned(ruleset, table)
+
+
+async def quote_and_record(
+    rt: Runtime, tenant_id: str, quotes: Sequence[Quote], *, explain: bool
+) -> list[Priced | SaasError]:
+    """Price quotes for one tenant and append one audit entry per priced quote, atomically."""
+    tenant = rt.catalog.tenant(tenant_id)
+    pinned = [resolve(rt, tenant, q) for q in quotes]
+    now = dt.datetime.now(dt.UTC)
+
+    def work() -> list[Priced | SaasError]:
+        return price_batch(tenant, quotes, pinned, rt.model, explain=explain, code_version=rt.code_version, now=now)
+
+    results = await anyio.to_thread.run_sync(work) if len(quotes) > THREAD_THRESHOLD else work()
+    entries = [_entry(p, explain, now) for p in results if isinstance(p, Priced)]
+    if entries:
+        async with rt.db.session_scope() as session:
+            await append_decisions(session, tenant_id, entries)
+    return results
+
+
+def _entry(priced: Priced, explain: bool, now: dt.datetime) -> NewEntry:
+    trace = [msgspec.to_builtins(t) for t in priced.evaluation.trace]
+    payload = DecisionPayload(request=priced.quote, response=priced.response, explain=explain, rule_trace=trace)
+    return NewEntry(kind="quote", payload=payload, decision_id=priced.response.decision_id, created_at=now)
+
+
+async def load_decision(rt: Runtime, tenant_id: str, decision_id: str) -> DecisionPayload:
+    async with rt.db.sessions() as session:
+        entry = await get_decision(session, tenant_id, decision_id)
+    return msgspec.convert(entry.payload, DecisionPayload, strict=False)
+
+
+async def replay(rt: Runtime, tenant_id: str, decision_id: str) -> ReplayResponse:
+    """Re-price a recorded quote from its pinned inputs and report any difference, field by field."""
+    original = await load_decision(rt, tenant_id, decision_id)
+    versions = original.response.versions
+    async with rt.db.sessions() as session:
+        config_json = await get_snapshot(session, "tenant_config", versions.tenant_config, tenant_id=tenant_id)
+        ruleset_text = await get_snapshot(session, "ruleset", versions.ruleset, tenant_id=tenant_id)
+        table_json = await get_snapshot(session, "rate_table", versions.rate_table, tenant_id=tenant_id)
+    if versions.model is not None and versions.model != rt.model.version:
+        raise ModelError(f"decision used model {versions.model}; this process serves {rt.model.version}")
+    tenant = LoadedTenant(msgspec.json.decode(config_json, type=TenantConfig), versions.tenant_config, "snapshot")
+    pinned = Pinned(compile_source(ruleset_text, f"snapshot:{versions.ruleset[:12]}"),
+                    msgspec.json.decode(table_json, type=RateTable))
+    created = dt.datetime.fromisoformat(original.response.created_at.replace("Z", "+00:00"))
+    (result,) = price_batch(tenant, [original.request], [pinned], rt.model, explain=original.explain,
+                            code_version=versions.code, now=created)
+    if isinstance(result, SaasError):
+        return ReplayResponse(decision_id, False, original.response.premium, None,
+                              [f"replay failed: {result.detail}"], versions)
+    replayed = msgspec.structs.replace(result.response, decision_id=original.response.decision_id)
+    return ReplayResponse(decision_id, replayed == original.response, original.response.premium,
+                          replayed.premium, _differences(original.response, replayed), versions)
+
+
+def _differences(before: QuoteResponse, after: QuoteResponse) -> list[str]:
+    old, new = msgspec.to_builtins(before), msgspec.to_builtins(after)
+    return [f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]

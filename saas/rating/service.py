@@ -1,0 +1,128 @@
+"""Pricing quotes end to end: rules, rate table, shared model, tenant mapping, engine.
+
+One function prices a batch for one tenant: the model is called once for every quote with
+telematics in the batch (score and, if asked, explanations), so a single quote and 10,000 bulk
+quotes run the same code. It is pure and synchronous; recording the decisions is the caller's job
+(``saas.rating.decisions``), so replay can re-run exactly this code against pinned inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from saas.audit.chain import utc_timestamp
+from saas.errors import QuoteDeclined, SaasError
+from saas.rating.engine import TelematicsInput, rate
+from saas.rating.quote import Quote
+from saas.rating.responses import AppliedRule, QuoteResponse, Versions
+from saas.rating.schemas import RateTable, RatingResult
+from saas.rules.service import CompiledRuleset, Evaluation
+from saas.scoring.explain import Explanation, explain_batch
+from saas.scoring.mapping import ScoreMapping, map_scores
+from saas.scoring.model import RiskModel
+from saas.scoring.features import model_row
+from saas.tenancy.service import LoadedTenant
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """The inputs of one quote besides the quote itself: what replay must reproduce."""
+
+    ruleset: CompiledRuleset
+    table: RateTable
+
+
+@dataclass(frozen=True)
+class Priced:
+    quote: Quote
+    response: QuoteResponse
+    evaluation: Evaluation
+
+
+def price_batch(
+    tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
+    *, explain: bool, code_version: str, now: dt.datetime | None = None,
+) -> list[Priced | SaasError]:
+    """Price quotes whose inputs are resolved; an item whose inputs failed keeps its error."""
+    created = utc_timestamp(now)
+    scored = _score(tenant, quotes, pinned, model, explain)
+    out: list[Priced | SaasError] = []
+    for i, (quote, pin) in enumerate(zip(quotes, pinned, strict=True)):
+        if isinstance(pin, SaasError):
+            out.append(pin)
+            continue
+        try:
+            out.append(_price_one(tenant, quote, pin, model, scored.get(i), created, code_version))
+        except SaasError as exc:
+            out.append(exc)
+    return out
+
+
+def _score(
+    tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
+    explain: bool,
+) -> dict[int, tuple[ScoreMapping, Explanation | None]]:
+    """One vectorised model call (and one explanation call) for every quote with telematics."""
+    index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
+             if q.telematics is not None and not isinstance(p, SaasError)]
+    if not index:
+        return {}
+    rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
+            for i in index]
+    X = model.prepare(rows)
+    risks = model.score(X)
+    mappings = map_scores(np.asarray(risks), tenant.config.pricing, model)
+    explanations: Sequence[Explanation | None] = explain_batch(model, X) if explain else [None] * len(index)
+    return {i: (m, e) for i, m, e in zip(index, mappings, explanations, strict=True)}
+
+
+def _price_one(
+    tenant: LoadedTenant, quote: Quote, pin: Pinned, model: RiskModel,
+    scored: tuple[ScoreMapping, Explanation | None] | None, created: str, code_version: str,
+) -> Priced:
+    evaluation = pin.ruleset.evaluate(quote, trace=True)
+    if evaluation.declined is not None:
+        d = evaluation.declined
+        raise QuoteDeclined(d.explain, rule_id=d.rule_id, cite=d.cite)
+    telematics = None
+    if scored is not None:
+        mapping = scored[0]
+        telematics = TelematicsInput(
+            multiplier=mapping.multiplier,
+            explanation=f"telematics risk {mapping.risk:.4f} (tier {mapping.tier}, {mapping.tier_label}) "
+                        f"maps to x{mapping.multiplier} under the tenant's pricing")
+    result = rate(quote, tenant=tenant.config, table=pin.table, rules=evaluation,
+                  forbidden_factors=pin.ruleset.forbidden_factors, telematics=telematics)
+    if result.declined:
+        raise QuoteDeclined(result.decline_reason or "declined", rule_id=result.decline_rule or "engine")
+    versions = Versions(rate_table=pin.table.content_hash, ruleset=pin.ruleset.content_hash,
+                        tenant_config=tenant.content_hash,
+                        model=model.version if scored is not None else None, code=code_version)
+    response = _response(quote, result, evaluation, scored, versions, created)
+    return Priced(quote, response, evaluation)
+
+
+def _response(
+    quote: Quote, result: RatingResult, evaluation: Evaluation,
+    scored: tuple[ScoreMapping, Explanation | None] | None, versions: Versions, created: str,
+) -> QuoteResponse:
+    applied = [AppliedRule(t.rule_id, t.effect or "", t.inputs) for t in evaluation.trace if t.matched]
+    common = dict(decision_id=str(uuid.uuid4()), created_at=created, premium=result.premium,
+                  base_premium=result.base_premium, factors=result.factors, rules_applied=applied,
+                  versions=versions, reference=quote.reference)
+    if scored is None:
+        return QuoteResponse(**common)  # type: ignore[arg-type]
+    mapping, explanation = scored
+    return QuoteResponse(
+        **common,  # type: ignore[arg-type]
+        risk_score=mapping.risk, safety_score=mapping.safety_score, tier=mapping.tier,
+        tier_label=mapping.tier_label, multiplier=mapping.multiplier, percentile=mapping.percentile,
+        safest_top_pct=mapping.safest_top_pct,
+        top_adverse_factors=explanation.top_adverse if explanation else None,
+        top_positive_factors=explanation.top_positive if explanation else None,
+    )
