@@ -7,10 +7,11 @@ than a JSON column type, so both dialects store, compare and hash the very same 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from saas.settings import ROOT, load_settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,3 +132,16 @@ async def dispose_default() -> None:
     if _default is not None:
         await _default.dispose()
         _default = None
+
+
+def run_in_session(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one transaction from synchronous code (CLI commands), then release the engine."""
+
+    async def scoped() -> T:
+        try:
+            async with session_scope() as session:
+                return await action(session)
+        finally:
+            await dispose_default()
+
+    return asyncio.run(scoped())
