@@ -1,4 +1,8 @@
-"""The ``saas`` command: serve the API, check configuration, manage keys, models and audits."""
+"""The ``saas`` command: serve the API, check configuration, manage keys, models and audits.
+
+Each feature registers its own sub-commands (``saas/<feature>/cli.py``: ``register(sub)``), and
+every sub-command sets ``run``, a handler taking the parsed arguments and returning the exit code.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from saas.audit import cli as audit_cli
+from saas.errors import SaasError
 from saas.settings import load_settings
+from saas.tenancy import cli as tenancy_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,26 +22,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
     demo = sub.add_parser("demo", help="migrate, create demo keys, print a curl example and serve")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true", help="set up and print, but do not serve")
-    check = sub.add_parser("check", help="validate tenants, rulesets and rate tables; non-zero exit on any error")
+    demo.set_defaults(run=_demo)
+    check = sub.add_parser("check", help="validate tenants, rulesets and rate tables; exit 1 on any error")
     check.add_argument("dirs", nargs="*", type=Path,
-                       help="project roots (with tenants/ and rulesets/) or tenants/ or rulesets/ folders")
+                       help="project roots (with tenants/ and rulesets/), or tenants/ or rulesets/ folders")
+    check.set_defaults(run=_check)
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the alembic migrations to SAAS_DATABASE_URL").set_defaults(run=_db_upgrade)
+    tenancy_cli.register(sub)
+    audit_cli.register(sub)
+    _register_ml(sub)
     return parser
 
 
-def run_check(dirs: list[Path]) -> int:
+def _register_ml(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from ml import cli as ml_cli
+
+    ml_cli.register(sub)
+
+
+def _check(args: argparse.Namespace) -> int:
     """Report every problem of every file; exit 1 if there is any, so partner CI can gate on it."""
     from saas.catalog import load_catalog
 
     settings = load_settings()
     tenants_dir, rulesets_dir = settings.tenants_dir, settings.rulesets_dir
-    for directory in dirs:
+    for directory in args.dirs:
         if (directory / "tenants").is_dir() or (directory / "rulesets").is_dir():
             tenants_dir, rulesets_dir = directory / "tenants", directory / "rulesets"
-        elif directory.name == "rulesets" or any(p.stem.isupper() for p in directory.glob("*.yaml")):
+        elif directory.name == "rulesets":
             rulesets_dir = directory
         else:
             tenants_dir = directory
@@ -42,36 +63,53 @@ def run_check(dirs: list[Path]) -> int:
     for issue in issues:
         print(issue.render(), file=sys.stderr)
     tables = sum(len(v) for v in catalog.rate_tables.values())
-    summary = (f"{len(catalog.tenants)} tenants, {len(catalog.rulesets)} rulesets, {tables} rate tables; "
-               f"{len(issues)} error(s)")
-    print(summary, file=sys.stderr if issues else sys.stdout)
-    if not issues:
-        for tenant in catalog.tenants.values():
-            print(f"  {tenant.config.id}: {tenant.content_hash[:16]} ({', '.join(tenant.config.states)})")
+    print(f"{len(catalog.tenants)} tenants, {len(catalog.rulesets)} rulesets, {tables} rate tables; "
+          f"{len(issues)} error(s)", file=sys.stderr if issues else sys.stdout)
+    for tenant in catalog.tenants.values():
+        print(f"  {tenant.config.id}: config {tenant.content_hash[:16]} ({', '.join(tenant.config.states)})")
     return 1 if issues else 0
 
 
-def serve(host: str, port: int) -> int:
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from saas.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), host=args.host, port=args.port)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from saas.demo import prepare_demo
+
+    prepare_demo(args.host, args.port)
+    return 0 if args.no_serve else _serve(args)
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    import asyncio
+
+    from saas.db import default_database, dispose_default, upgrade_schema
+
+    async def upgrade() -> str:
+        try:
+            database = default_database()
+            await upgrade_schema(database)
+            return database.engine.url.render_as_string(hide_password=True)
+        finally:
+            await dispose_default()
+
+    print(f"database at head: {asyncio.run(upgrade())}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args.host, args.port)
-    if args.command == "check":
-        return run_check(args.dirs)
-    if args.command == "demo":
-        from saas.demo import prepare_demo
-
-        prepare_demo(args.host, args.port)
-        return 0 if args.no_serve else serve(args.host, args.port)
-    return 2
+    try:
+        return int(args.run(args))
+    except SaasError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+"""The tenant's audit chain in the database: append, read, export, verify.
+
+Appends run in the caller's transaction (the decision and its audit entry commit together or not
+at all) and lock the tenant's head row first: on PostgreSQL with SELECT ... FOR UPDATE, on SQLite
+by taking the single writer lock with the head upsert. Either way seq stays gapless under
+concurrent appends from any number of processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+
+import msgspec
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saas.audit.chain import GENESIS_HASH, ChainVerifier, seal, utc_timestamp
+from saas.audit.export import ExportFormat, csv_header, csv_line, jsonl_line
+from saas.audit.models import AuditEntryRow, AuditHead
+from saas.audit.schemas import AuditEntry, NewEntry, VerifyResult
+from saas.db import upsert
+from saas.errors import Conflict, ValidationFailed
+from saas.tenancy.scoping import TenantRepository
+
+PAGE_SIZE = 1000
+"""Rows read per query by export and verify: memory stays flat however long the chain is."""
+
+
+class AuditRepository(TenantRepository[AuditEntryRow]):
+    model = AuditEntryRow
+    noun = "decision"
+
+
+class HeadRepository(TenantRepository[AuditHead]):
+    model = AuditHead
+    noun = "audit head"
+
+
+async def _lock_head(session: AsyncSession, tenant_id: str) -> tuple[int, str]:
+    """Create the head if this is the tenant's first entry, then lock it for this transaction."""
+    create = upsert(session, AuditHead).values(tenant_id=tenant_id, last_seq=0, last_hash=GENESIS_HASH)
+    await session.execute(create.on_conflict_do_nothing(index_elements=["tenant_id"]))
+    locked = HeadRepository(session, tenant_id).statement().with_for_update()
+    head = (await session.execute(locked)).scalar_one()
+    return head.last_seq, head.last_hash
+
+
+def _row(entry: AuditEntry) -> dict[str, object]:
+    fields = msgspec.structs.asdict(entry)
+    fields["payload"] = msgspec.json.encode(entry.payload, order="sorted").decode("utf-8")
+    return fields
+
+
+def _entry(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(row.tenant_id, row.seq, row.decision_id, row.kind, row.created_at,
+                      msgspec.json.decode(row.payload), row.prev_hash, row.hash)
+
+
+async def append_decisions(session: AsyncSession, tenant_id: str, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+    """Seal and insert ``entries`` in order; the caller commits, or rolls back on any error."""
+    if not entries:
+        return []
+    seq, prev_hash = await _lock_head(session, tenant_id)
+    sealed = []
+    for new in entries:
+        seq += 1
+        sealed.append(seal(tenant_id, seq, new, prev_hash))
+        prev_hash = sealed[-1].hash
+    try:
+        await session.execute(insert(AuditEntryRow), [_row(entry) for entry in sealed])
+    except IntegrityError as exc:
+        raise Conflict("a decision id in this batch is already recorded") from exc
+    head = update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(last_seq=seq, last_hash=prev_hash)
+    await session.execute(head)
+    return sealed
+
+
+async def get_decision(session: AsyncSession, tenant_id: str, decision_id: str) -> AuditEntry:
+    """The tenant's decision; another tenant's decision is NotFound, like one that never existed."""
+    row = await AuditRepository(session, tenant_id).get_one(AuditEntryRow.decision_id == decision_id,
+                                                            ident=decision_id)
+    return _entry(row)
+
+
+async def _pages(repo: AuditRepository, first: int, last: int) -> AsyncIterator[list[AuditEntry]]:
+    """Entries ``first..last`` in seq order, PAGE_SIZE at a time (keyset pagination on seq)."""
+    after = first - 1
+    while after < last:
+        stmt = repo.statement().where(AuditEntryRow.seq > after, AuditEntryRow.seq <= last)
+        rows = (await repo.session.execute(stmt.order_by(AuditEntryRow.seq).limit(PAGE_SIZE))).scalars().all()
+        if not rows:
+            return
+        yield [_entry(row) for row in rows]
+        after = rows[-1].seq
+
+
+async def _seq_range(repo: AuditRepository, start: dt.datetime | None, end: dt.datetime | None) -> tuple[int, int]:
+    """The seq span of entries created in [start, end): exported whole, so the file has no gaps."""
+    column = AuditEntryRow.created_at
+    low = repo.statement().with_only_columns(func.min(AuditEntryRow.seq))
+    high = repo.statement().with_only_columns(func.max(AuditEntryRow.seq))
+    if start is not None:
+        low = low.where(column >= utc_timestamp(start))
+    if end is not None:
+        high = high.where(column < utc_timestamp(end))
+    first = (await repo.session.execute(low)).scalar()
+    last = (await repo.session.execute(high)).scalar()
+    if first is None or last is None:
+        return 1, 0
+    return first, last
+
+
+async def export(session: AsyncSession, tenant_id: str, start: dt.datetime | None = None,
+                 end: dt.datetime | None = None, fmt: ExportFormat = "jsonl") -> AsyncIterator[bytes]:
+    """Stream the tenant's entries created in [start, end) as JSON Lines or CSV, one chunk per page."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValidationFailed(f"unknown export format {fmt!r}; use jsonl or csv", path="format")
+    repo = AuditRepository(session, tenant_id)
+    first, last = await _seq_range(repo, start, end)
+    render = jsonl_line if fmt == "jsonl" else csv_line
+    if fmt == "csv":
+        yield csv_header()
+    async for page in _pages(repo, first, last):
+        yield b"".join(render(entry) for entry in page)
+
+
+async def verify(session: AsyncSession, tenant_id: str) -> VerifyResult:
+    """Re-check the tenant's whole chain from seq 1, then that it ends where the head says."""
+    verifier = ChainVerifier(allow_partial=False)
+    async for page in _pages(AuditRepository(session, tenant_id), 1, 2**62):
+        for entry in page:
+            if verifier.feed(entry) is not None:
+                return verifier.result()
+    head = await HeadRepository(session, tenant_id).get_one_or_none()
+    return _check_head(verifier, head)
+
+
+def _check_head(verifier: ChainVerifier, head: AuditHead | None) -> VerifyResult:
+    """Rows cut from (or forged onto) the end of the chain leave it valid; only the head shows it."""
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    chain_seq = verifier.last_seq or 0
+    if chain_seq > head_seq:
+        return verifier.fail(f"chain runs to seq {chain_seq} but its head records seq {head_seq}", head_seq + 1)
+    if chain_seq < head_seq:
+        return verifier.fail(f"chain ends at seq {chain_seq} but its head records seq {head_seq}")
+    if verifier.last_hash != head_hash:
+        return verifier.fail(f"seq {chain_seq}: hash differs from the one its head records", chain_seq)
+    return verifier.result()

@@ -1,0 +1,53 @@
+"""Content-addressed snapshots of everything a decision depended on, so replay can re-rate it.
+
+A decision records only hashes (tenant config, ruleset, rate table, model); the content lives
+here once, however many decisions point at it, and is never overwritten: a hash names one content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saas.audit.chain import utc_timestamp
+from saas.audit.models import Snapshot
+from saas.db import upsert
+from saas.errors import NotFound
+
+SnapshotKind = Literal["tenant_config", "ruleset", "rate_table", "model"]
+SNAPSHOT_KINDS: tuple[str, ...] = ("tenant_config", "ruleset", "rate_table", "model")
+
+
+def content_hash(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+async def put_snapshot(session: AsyncSession, kind: SnapshotKind, content: str, *, hash: str | None = None,
+                       tenant_id: str | None = None) -> str:
+    """Store ``content`` under ``hash`` (default: its SHA-256) unless already there; returns the hash.
+
+    Callers whose versions are hashes of something else (a model's artifact set, a rate version's
+    canonical form) pass that version id as ``hash``. Repeating a put is a no-op, also concurrently.
+    """
+    if kind not in SNAPSHOT_KINDS:
+        raise ValueError(f"unknown snapshot kind {kind!r}")
+    key = hash or content_hash(content)
+    row = upsert(session, Snapshot).values(kind=kind, hash=key, tenant_id=tenant_id, content=content,
+                                  created_at=utc_timestamp())
+    await session.execute(row.on_conflict_do_nothing(index_elements=["kind", "hash"]))
+    return key
+
+
+async def get_snapshot(session: AsyncSession, kind: SnapshotKind, hash: str, *, tenant_id: str | None = None) -> str:
+    """The content stored under (kind, hash). Given a tenant, another tenant's snapshot is NotFound;
+    shared snapshots (no tenant, e.g. the model) are visible to every tenant."""
+    stmt = select(Snapshot.content).where(Snapshot.kind == kind, Snapshot.hash == hash)
+    if tenant_id is not None:
+        stmt = stmt.where(or_(Snapshot.tenant_id == tenant_id, Snapshot.tenant_id.is_(None)))
+    content = (await session.execute(stmt)).scalar_one_or_none()
+    if content is None:
+        raise NotFound(f"{kind} snapshot {hash} not found")
+    return content

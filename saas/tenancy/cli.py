@@ -1,0 +1,46 @@
+"""``saas keys ...``: create (prints the key once), list and revoke API keys."""
+
+from __future__ import annotations
+
+import argparse
+
+from saas.db import run_in_session
+from saas.tenancy.keys import ROLES, ApiKeyInfo, create_key, list_keys, revoke_key
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key and print it (it is shown only once)")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True, help="the person or system that will use the key")
+    create.set_defaults(run=_create)
+    listing = keys.add_parser("list", help="list a tenant's keys (never the secrets)")
+    listing.add_argument("--tenant", required=True)
+    listing.set_defaults(run=_list)
+    revoke = keys.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=_revoke)
+
+
+def _row(info: ApiKeyInfo) -> str:
+    state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+    return f"{info.id}  {info.prefix}  {info.role:<10}  {info.name}  created {info.created_at}  {state}"
+
+
+def _create(args: argparse.Namespace) -> int:
+    info, plaintext = run_in_session(lambda s: create_key(s, args.tenant, args.role, args.name))
+    print(_row(info))
+    print(f"\n{plaintext}\n\nStore this key now: it cannot be shown again.")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    for info in run_in_session(lambda s: list_keys(s, args.tenant)):
+        print(_row(info))
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    print(_row(run_in_session(lambda s: revoke_key(s, args.key_id))))
+    return 0
