@@ -18,7 +18,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from saas.rating.quote import CoverageLevel, CreditTier, Gender, MaritalStatus, TheftRisk, VehicleType
-from saas.tenancy.schemas import StateCode, TenantId, check_range
+from saas.tenancy.schemas import StateCode, TenantId
 
 ZipPattern = Annotated[str, Meta(pattern=r"^[0-9]{1,5}$", description="a 5-digit ZIP or a ZIP prefix")]
 TerritoryCode = Annotated[str, Meta(pattern=r"^[A-Z0-9][A-Z0-9-]{0,30}$")]
@@ -34,9 +34,16 @@ MARITAL_STATUSES: tuple[MaritalStatus, ...] = ("single", "married", "divorced", 
 
 def check_factor(name: str, value: Decimal) -> None:
     """A factor of 0 would erase the premium and a negative one would pay the policyholder."""
-    if not value.is_finite():
-        raise ValueError(f"{name}: factor must be a number, got {value}")
-    check_range(name, value, 0, MAX_FACTOR, lo_open=True)
+    if not value.is_finite() or not 0 < value <= MAX_FACTOR:
+        raise ValueError(f"{name}: a factor must be in (0, {MAX_FACTOR}], got {value}")
+
+
+def check_amount(name: str, value: Decimal, *, positive: bool = False) -> None:
+    """Money amounts in a table: base premiums must be positive, flat loads may be 0."""
+    low_ok = value > 0 if positive else value >= 0
+    if not value.is_finite() or not low_ok or value > MAX_AMOUNT:
+        bound = "(0" if positive else "[0"
+        raise ValueError(f"{name}: an amount must be in {bound}, {MAX_AMOUNT}], got {value}")
 
 
 def check_factors(name: str, table: Mapping[K, Decimal], expected: Iterable[K]) -> None:
@@ -90,7 +97,7 @@ class CoverageLoad(Struct, forbid_unknown_fields=True, frozen=True):
         if self.multiply is not None:
             check_factor("multiply", self.multiply)
         if self.add is not None:
-            check_range("add", self.add, 0, MAX_AMOUNT)
+            check_amount("add", self.add)
 
 
 class DeductibleCredit(Struct, forbid_unknown_fields=True, frozen=True):
@@ -119,6 +126,7 @@ class CoverageLoads(Struct, forbid_unknown_fields=True, frozen=True):
                 raise ValueError(f"{where}.deductible: the first row must be deductible 0")
             if previous is not None and row.deductible <= previous:
                 raise ValueError(f"{where}.deductible: {row.deductible} must be above the previous row's {previous}")
+            check_amount(f"{where}.deductible", row.deductible)
             check_factor(f"{where}.factor", row.factor)
             previous = row.deductible
 
@@ -161,7 +169,7 @@ class BasePremium(Struct, forbid_unknown_fields=True, frozen=True):
 
     def __post_init__(self) -> None:
         for level in ("basic", "standard", "premium"):
-            check_range(level, getattr(self, level), 0, MAX_AMOUNT, lo_open=True)
+            check_amount(level, getattr(self, level), positive=True)
 
     def for_level(self, level: CoverageLevel) -> Decimal:
         return getattr(self, level)
