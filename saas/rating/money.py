@@ -1,0 +1,63 @@
+"""The one decimal context of rating, and the one rounding at the end.
+
+Replay must re-rate a decision to the identical cent on any machine and any thread, so the engine
+never relies on the ambient (thread-local, mutable) decimal context: every intermediate operation
+goes through ``RATING_CONTEXT``, and the only rounding to money happens in ``round_premium``.
+Intermediates keep 28 significant digits with banker's rounding (no drift over a long product);
+the premium itself is rounded half up, as policyholders and regulators expect.
+"""
+
+from __future__ import annotations
+
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
+
+RATING_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+"""Precision and rounding of every intermediate product and sum in the rating flow."""
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+_mul = RATING_CONTEXT.multiply
+_add = RATING_CONTEXT.add
+
+
+def multiply(a: Decimal, b: Decimal) -> Decimal:
+    return _mul(a, b)
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    return _add(a, b)
+
+
+def subtract(a: Decimal, b: Decimal) -> Decimal:
+    return RATING_CONTEXT.subtract(a, b)
+
+
+def round_premium(amount: Decimal, unit: Decimal) -> Decimal:
+    """Round once, half up, to a multiple of ``unit`` (0.01 for cents, 1 for whole dollars, 0.05 ...).
+
+    A power-of-ten unit is a plain quantize; any other unit is counted in whole units first. The
+    division is exact for every unit a tenant can configure (a power of ten times 1, 2 or 5) at 28
+    digits, so this is a single rounding either way.
+    """
+    if unit.as_tuple().digits == (1,):
+        return amount.quantize(unit, rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
+    units = RATING_CONTEXT.divide(amount, unit).to_integral_value(rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
+    return _mul(units, unit)
+
+
+def clamp(value: Decimal, low: Decimal | None, high: Decimal | None) -> Decimal:
+    """Clamp to ``[low, high]``; a missing bound leaves that side open."""
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
+    return value
