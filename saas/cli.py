@@ -12,6 +12,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    from ml.cli import register as register_ml
+
+    register_ml(sub)
     return parser
 
 
@@ -23,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         from saas.app import create_app
 
         uvicorn.run(create_app(), host=args.host, port=args.port)
+    elif hasattr(args, "handler"):
+        return int(args.handler(args))
     return 0
 
 
