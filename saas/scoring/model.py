@@ -1,0 +1,100 @@
+"""Serving the shared risk model: load once per process, score and explain on float arrays.
+
+Everything is read from the JSON artifacts written by ``ml.artifacts`` (no pickle): the booster,
+the imputer/scaler numbers, the distribution stats and the quantile sketch. Inputs travel as raw
+feature values in ``feature_names`` order with NaN for missing; ``score`` and ``contributions``
+apply the same median imputation and scaling as training, so both see exactly what the trees saw.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from ml import artifacts
+from saas.errors import ModelError
+
+_CACHE: dict[Path, RiskModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class RiskModel:
+    """A loaded model directory. Immutable after load, safe to share between threads."""
+
+    def __init__(self, directory: Path) -> None:
+        if not artifacts.artifacts_present(directory):
+            raise ModelError(f"no model artifacts in {directory} (expected {', '.join(artifacts.ARTIFACT_FILES)})")
+        pre, meta = artifacts.read_preprocess(directory), artifacts.read_meta(directory)
+        self.directory = directory
+        self.version: str = artifacts.model_version(directory)
+        self.feature_names: tuple[str, ...] = tuple(pre.feature_names)
+        self.objective = meta.objective
+        self.baseline: float = meta.baseline_risk
+        stats = meta.dist_stats
+        self.p5, self.p50, self.p95, self.std = stats.pred_p5, stats.pred_p50, stats.pred_p95, stats.pred_std
+        self.meta = meta
+        self.booster: xgb.Booster = artifacts.read_booster(directory)
+        self._medians = np.asarray(pre.medians, dtype=np.float64)
+        self._means = np.asarray(pre.means, dtype=np.float64)
+        self._scales = np.asarray(pre.scales, dtype=np.float64)
+        self._quantiles = np.asarray(meta.quantiles, dtype=np.float64)
+        self._index = {name: i for i, name in enumerate(self.feature_names)}
+
+    @classmethod
+    def load(cls, directory: Path) -> RiskModel:
+        """One instance per directory per process: parsing the booster is the expensive part."""
+        key = Path(directory).resolve()
+        with _CACHE_LOCK:
+            model = _CACHE.get(key)
+            if model is None:
+                model = _CACHE[key] = cls(key)
+            return model
+
+    def prepare(self, rows: Sequence[Mapping[str, float | None]]) -> np.ndarray:
+        """Rows of named raw values → a float matrix in model order; absent or None → NaN (imputed)."""
+        X = np.full((len(rows), len(self.feature_names)), np.nan, dtype=np.float64)
+        index = self._index
+        for r, row in enumerate(rows):
+            for name, value in row.items():
+                col = index.get(name)
+                if col is not None and value is not None:
+                    X[r, col] = value
+        return X
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Median imputation then standard scaling, exactly as in training."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ModelError(f"expected a (n, {len(self.feature_names)}) matrix, got shape {X.shape}")
+        return (np.where(np.isnan(X), self._medians, X) - self._means) / self._scales
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.inplace_predict(self.transform(X)), dtype=np.float64)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Exact TreeSHAP values, shape (n, f + 1), last column the bias; rows sum to the margin
+        (the score itself for ``reg:squarederror``, its log for ``count:poisson``)."""
+        dmatrix = xgb.DMatrix(self.transform(X), feature_names=list(self.feature_names))
+        return np.asarray(self.booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
+
+    def percentile(self, risk: float | np.ndarray) -> float | np.ndarray:
+        """Share (0..100) of training predictions at or below ``risk``, read off the quantile sketch
+        with linear interpolation between its points; non-decreasing in ``risk``."""
+        q = self._quantiles
+        r = np.asarray(risk, dtype=np.float64)
+        idx = np.clip(np.searchsorted(q, r, side="right"), 1, len(q) - 1)
+        lo, hi = q[idx - 1], q[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(hi > lo, (r - lo) / (hi - lo), 1.0)
+        pct = (idx - 1 + np.clip(frac, 0.0, 1.0)) / (len(q) - 1) * 100.0
+        pct = np.where(r < q[0], 0.0, np.where(r >= q[-1], 100.0, pct))
+        return float(pct) if pct.ndim == 0 else pct
+
+
+def load_default_model(settings_model_dir: Path | str) -> RiskModel:
+    """The model the settings point at (``SAAS_MODEL_DIR``; the shipped ml/artifacts/default)."""
+    return RiskModel.load(Path(settings_model_dir))
