@@ -1,0 +1,152 @@
+"""Load, check, compile and cache rulesets: the façade the rating engine and ``saas check`` call.
+
+Every problem of every file is collected (YAML, unknown keys, unknown factors or cite keys, each
+``when`` expression's syntax and types) and raised together as one ``ConfigError``, each issue
+located at ``file:line:col`` with a caret and, for unknown names, a "did you mean".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from saas.errors import ConfigError, ConfigIssue, Location
+from saas.rating.factors import RATING_FACTORS
+from saas.rules.checker import check_condition, suggest
+from saas.rules.compiler import compile_condition
+from saas.rules.errors import RuleError
+from saas.rules.inputs import trace_inputs
+from saas.rules.parser import parse
+from saas.rules.paths import Fn
+from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
+from saas.rules.schemas import Adjustment, Rule, RulesetFile
+from saas.rules.sources import expression_location
+from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
+
+DEFAULT_STATE = "DEFAULT"
+"""The ruleset in ``default.yaml``: platform underwriting rules run before every state's rules."""
+
+_cache: dict[tuple[str, str], CompiledRuleset] = {}
+
+
+def compile_source(text: str, file: str) -> CompiledRuleset:
+    """Compile ruleset YAML text (tests, and replay from the text stored with a decision)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = _cache.get((file, digest))
+    if cached is not None:
+        return cached
+    data, smap = compose(text, file)
+    if data is None:
+        raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
+    parsed, issues = decode(data, smap, RulesetFile)
+    if parsed is None:
+        raise ConfigError(issues)
+    issues += _check_names(parsed, smap)
+    rules = [_compile_rule(rule, index, parsed, smap, issues) for index, rule in enumerate(parsed.rules)]
+    if issues:
+        raise ConfigError(issues)
+    compiled = CompiledRuleset(
+        state=parsed.state, title=parsed.title, content_hash=digest, rules=[r for r in rules if r],
+        forbidden_factors=frozenset(parsed.forbidden_factors),
+        forbidden_features=frozenset(parsed.forbidden_features),
+    )
+    _cache[(file, digest)] = compiled
+    return compiled
+
+
+def load_ruleset(path: Path) -> CompiledRuleset:
+    """Load one file; raises ``ConfigError`` with all of its issues."""
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:
+        message = f"file is {size} bytes; the limit is {MAX_YAML_BYTES}"
+        raise ConfigError([ConfigIssue(message, Location(str(path), 1, 1))])
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigIssue(f"file is not UTF-8 ({exc.reason})", Location(str(path), 1, 1))]) from None
+    return compile_source(text, str(path))
+
+
+def load_rulesets(directory: Path) -> tuple[dict[str, CompiledRuleset], list[ConfigIssue]]:
+    """Every ``*.yaml`` in ``directory``, keyed by state, with the DEFAULT rules composed first."""
+    found: dict[str, CompiledRuleset] = {}
+    issues: list[ConfigIssue] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            ruleset = load_ruleset(path)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+            continue
+        expected = DEFAULT_STATE if path.stem == "default" else path.stem
+        if ruleset.state != expected:
+            issues.append(ConfigIssue(f"file {path.name} declares state {ruleset.state}; expected {expected}",
+                                      Location(str(path), 1, 1)))
+        elif ruleset.state in found:
+            issues.append(ConfigIssue(f"state {ruleset.state} is defined twice", Location(str(path), 1, 1)))
+        else:
+            found[ruleset.state] = ruleset
+    base = found.get(DEFAULT_STATE)
+    if base is not None:
+        found = {state: r if state == DEFAULT_STATE else r.composed_with(base) for state, r in found.items()}
+    return found, issues
+
+
+def _issue(smap: SourceMap, path: str, message: str, hint: str | None = None) -> ConfigIssue:
+    return ConfigIssue(message, smap.location(path), path, hint)
+
+
+def _check_names(parsed: RulesetFile, smap: SourceMap) -> list[ConfigIssue]:
+    """Factor names and cite keys: known only with the vocabulary and the file's citation map."""
+    issues: list[ConfigIssue] = []
+    factors, cites = list(RATING_FACTORS), list(parsed.citations)
+    for index, name in enumerate(parsed.forbidden_factors):
+        if name not in RATING_FACTORS:
+            path = f"$.forbidden_factors[{index}]"
+            issues.append(_issue(smap, path, f"unknown rating factor '{name}'", suggest(name, factors)))
+    for index, rule in enumerate(parsed.rules):
+        factor, where = (rule.limit.factor, "limit.factor") if rule.limit else (rule.exclude, "exclude")
+        if factor is not None and factor not in RATING_FACTORS:
+            path = f"$.rules[{index}].{where}"
+            issues.append(_issue(smap, path, f"unknown rating factor '{factor}'", suggest(factor, factors)))
+        if rule.cite not in parsed.citations:
+            hint = suggest(rule.cite, cites) or f"known citations: {', '.join(cites) or 'none'}"
+            issues.append(_issue(smap, f"$.rules[{index}].cite", f"unknown citation key '{rule.cite}'", hint))
+    return issues
+
+
+def _compile_rule(rule: Rule, index: int, parsed: RulesetFile, smap: SourceMap,
+                  issues: list[ConfigIssue]) -> CompiledRule | None:
+    condition: Fn | None = None
+    inputs: tuple[tuple[str, Reader], ...] = ()
+    if rule.when is not None:
+        path = f"$.rules[{index}].when"
+        try:
+            tree = parse(rule.when)
+            checked = check_condition(tree)
+            condition = compile_condition(tree, checked)
+            inputs = trace_inputs(tree, checked)
+        except RuleError as exc:
+            where = expression_location(smap, path, exc.span.start)
+            issues.append(ConfigIssue(exc.message, where, path, exc.hint))
+            return None
+    adjustment = _adjustment(rule, parsed.citations.get(rule.cite))
+    return CompiledRule(rule.id, condition, adjustment, rule.decline is not None, inputs, _effect(adjustment))
+
+
+def _adjustment(rule: Rule, cite: str | None) -> Adjustment:
+    limit = rule.limit
+    value = rule.multiply if rule.multiply is not None else rule.add
+    factor = limit.factor if limit else rule.exclude
+    explain = f"{rule.explain}: {rule.decline}" if rule.decline else rule.explain
+    return Adjustment(rule.id, rule.action, value, factor, limit.min if limit else None,
+                      limit.max if limit else None, explain, cite)
+
+
+def _effect(adjustment: Adjustment) -> str:
+    if adjustment.action == "limit":
+        return f"limit {adjustment.factor} to [{show(adjustment.min)}, {show(adjustment.max)}]"
+    if adjustment.action == "exclude":
+        return f"exclude {adjustment.factor}"
+    if adjustment.action == "decline":
+        return f"decline: {adjustment.explain}"
+    return f"{adjustment.action} {show(adjustment.value)}"
