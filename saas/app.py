@@ -44,7 +44,7 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
 @get("/metrics", operation_id="metrics", tags=["operations"], media_type=MediaType.TEXT, sync_to_thread=False)
 def metrics(state: State) -> bytes:
     """Prometheus exposition: requests, latencies, quotes by tenant, errors."""
-    return state.runtime.metrics.render()  # type: ignore[no-any-return]
+    return state.runtime.metrics.render()
 
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:
@@ -69,7 +69,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             rt: Runtime = scope["litestar_app"].state.runtime
             handler = scope.get("route_handler")
             route = next(iter(handler.paths)) if handler is not None else "unmatched"
-            rt.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            rt.metrics.requests.labels(scope.get("method", "WS"), route, str(status)).inc()
             rt.metrics.latency.labels(route).observe(time.perf_counter() - started)
             if status >= 400:
                 rt.metrics.errors.labels(str(status)).inc()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from saas.errors import ConfigError, ConfigIssue, Location, NotFound, RatingError
-from saas.rating.schemas import RateTable
+from saas.rating.lookups import RateTable
 from saas.rating.tables import load_rate_tables, table_in_effect
 from saas.rules.service import CompiledRuleset, load_rulesets
 from saas.tenancy.service import LoadedTenant, load_tenants

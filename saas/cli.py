@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_ml(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _register_ml(sub: argparse._SubParsersAction) -> None:
     from ml import cli as ml_cli
 
     ml_cli.register(sub)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 
-import msgspec
-
 import saas
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
 from saas.metrics import Metrics
+from saas.rating.lookups import canonical as canonical_table
+from saas.rules.versions import snapshot_of, version_of
 from saas.scoring.model import RiskModel
 from saas.settings import ROOT, Settings
 from saas.tenancy.ratelimit import TenantRateLimiter
@@ -56,9 +56,10 @@ class Runtime:
             for tenant in self.catalog.tenants.values():
                 await put_snapshot(session, "tenant_config", canonical(tenant.config).decode(),
                                    hash=tenant.content_hash, tenant_id=tenant.config.id)
-            for ruleset in {id(r): r for r in self.catalog.rulesets.values()}.values():
-                await put_snapshot(session, "ruleset", ruleset.source, hash=ruleset.content_hash)
+            for ruleset in self.catalog.rulesets.values():
+                await put_snapshot(session, "ruleset", snapshot_of(ruleset, self.settings.rulesets_dir),
+                                   hash=version_of(ruleset))
             for (tenant_id, _, _), tables in self.catalog.rate_tables.items():
                 for table in tables:
-                    await put_snapshot(session, "rate_table", msgspec.json.encode(table, order="sorted").decode(),
+                    await put_snapshot(session, "rate_table", canonical_table(table.spec).decode(),
                                        hash=table.content_hash, tenant_id=tenant_id)

@@ -18,11 +18,12 @@ from saas.audit.schemas import NewEntry
 from saas.audit.service import append_decisions, get_decision
 from saas.audit.snapshots import get_snapshot
 from saas.errors import ModelError, SaasError
+from saas.rating.lookups import compile_table
 from saas.rating.quote import Quote
 from saas.rating.responses import DecisionPayload, QuoteResponse, ReplayResponse
-from saas.rating.schemas import RateTable
+from saas.rating.schemas import RateTableSpec
 from saas.rating.service import Pinned, Priced, price_batch
-from saas.rules.service import compile_source
+from saas.rules.versions import restore
 from saas.runtime import Runtime
 from saas.tenancy.schemas import TenantConfig
 from saas.tenancy.service import LoadedTenant
@@ -83,8 +84,8 @@ async def replay(rt: Runtime, tenant_id: str, decision_id: str) -> ReplayRespons
     if versions.model is not None and versions.model != rt.model.version:
         raise ModelError(f"decision used model {versions.model}; this process serves {rt.model.version}")
     tenant = LoadedTenant(msgspec.json.decode(config_json, type=TenantConfig), versions.tenant_config, "snapshot")
-    pinned = Pinned(compile_source(ruleset_text, f"snapshot:{versions.ruleset[:12]}"),
-                    msgspec.json.decode(table_json, type=RateTable))
+    table = compile_table(msgspec.json.decode(table_json, type=RateTableSpec), source="snapshot")
+    pinned = Pinned(restore(ruleset_text, f"snapshot:{versions.ruleset[:12]}"), table)
     created = dt.datetime.fromisoformat(original.response.created_at.replace("Z", "+00:00"))
     (result,) = price_batch(tenant, [original.request], [pinned], rt.model, explain=original.explain,
                             code_version=versions.code, now=created)

@@ -61,7 +61,7 @@ async def create_quotes_bulk(
     decoded: list[Quote | SaasError] = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
     valid = [(i, q) for i, q in enumerate(decoded) if isinstance(q, Quote)]
     priced = await quote_and_record(rt, principal.tenant_id, [q for _, q in valid], explain=explain)
-    results: list[BulkItem] = [BulkItem(i, error=_problem(e)) for i, e in enumerate(decoded) if isinstance(e, SaasError)]
+    results = [BulkItem(i, error=_problem(e)) for i, e in enumerate(decoded) if isinstance(e, SaasError)]
     for (i, _), outcome in zip(valid, priced, strict=True):
         if isinstance(outcome, SaasError):
             results.append(BulkItem(i, error=_problem(outcome, f"$.quotes[{i}]")))
@@ -99,4 +99,4 @@ def _problem(exc: SaasError, prefix: str | None = None) -> dict[str, object]:
         problem.path = prefix + problem.path[1:]
     elif prefix and problem.path is None:
         problem.path = prefix
-    return msgspec.to_builtins(problem)  # type: ignore[no-any-return]
+    return msgspec.to_builtins(problem)

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from saas.rating.quote import Coverages, Driver, Policy, Quote, Telematics, Vehicle
+from saas.rating.quote import Coverages, CreditTier, Driver, Policy, Quote, Telematics, Vehicle, VehicleType
 
 ZIPS: dict[str, tuple[str, ...]] = {
     "CA": ("90001", "94103", "95814", "92101"), "NY": ("10001", "11201", "12207", "14604"),
@@ -18,8 +18,8 @@ ZIPS: dict[str, tuple[str, ...]] = {
     "MI": ("48201", "49503", "48933", "48104"), "MA": ("02108", "01103", "01608", "02740"),
     "HI": ("96813", "96720", "96766", "96793"),
 }
-VEHICLE_TYPES = ("sedan", "suv", "truck", "van", "sports", "ev")
-CREDIT = (None, "excellent", "good", "fair", "poor")
+VEHICLE_TYPES: tuple[VehicleType, ...] = ("sedan", "suv", "truck", "van", "sports", "ev")
+CREDIT: tuple[CreditTier | None, ...] = (None, "excellent", "good", "fair", "poor")
 
 
 def random_driver(rng: random.Random, primary: bool) -> Driver:

@@ -18,14 +18,17 @@ import numpy as np
 from saas.audit.chain import utc_timestamp
 from saas.errors import QuoteDeclined, SaasError
 from saas.rating.engine import TelematicsInput, rate
+from saas.rating.lookups import RateTable
 from saas.rating.quote import Quote
 from saas.rating.responses import AppliedRule, QuoteResponse, Versions
-from saas.rating.schemas import RateTable, RatingResult
-from saas.rules.service import CompiledRuleset, Evaluation
+from saas.rating.schemas import RatingResult
+from saas.rules.ruleset import CompiledRuleset
+from saas.rules.schemas import Evaluation
+from saas.rules.versions import version_of
 from saas.scoring.explain import Explanation, explain_batch
+from saas.scoring.features import model_row
 from saas.scoring.mapping import ScoreMapping, map_scores
 from saas.scoring.model import RiskModel
-from saas.scoring.features import model_row
 from saas.tenancy.service import LoadedTenant
 
 
@@ -100,7 +103,7 @@ def _price_one(
                   forbidden_factors=pin.ruleset.forbidden_factors, telematics=telematics)
     if result.declined:
         raise QuoteDeclined(result.decline_reason or "declined", rule_id=result.decline_rule or "engine")
-    versions = Versions(rate_table=pin.table.content_hash, ruleset=pin.ruleset.content_hash,
+    versions = Versions(rate_table=pin.table.content_hash, ruleset=version_of(pin.ruleset),
                         tenant_config=tenant.content_hash,
                         model=model.version if scored is not None else None, code=code_version)
     response = _response(quote, result, evaluation, scored, versions, created)

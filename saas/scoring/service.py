@@ -16,8 +16,8 @@ from saas.audit.service import append_decisions
 from saas.errors import RatingError
 from saas.runtime import Runtime
 from saas.scoring.explain import explain_batch
-from saas.scoring.mapping import map_scores
 from saas.scoring.features import model_row
+from saas.scoring.mapping import map_scores
 from saas.scoring.schemas import DriverScore, RiskScoreRequest, RiskScoreResponse
 from saas.tenancy.service import LoadedTenant
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from saas.errors import RateLimited
@@ -23,7 +24,8 @@ class _Bucket:
 
 
 class TenantRateLimiter:
-    def __init__(self, per_minute: int, *, burst: int | None = None, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, per_minute: int, *, burst: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
         self.capacity = float(burst if burst is not None else max(per_minute, 1))
         self._clock = clock
