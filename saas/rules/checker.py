@@ -90,11 +90,19 @@ class _Checker:
         if isinstance(node, Membership):
             return self.membership(node, element)
         if isinstance(node, IsNull):
-            if not self.infer(node.operand, element).optional:
+            if not self.value_or_record(node.operand, element).optional:
                 raise RuleTypeError("'is null' on a value that is never null", node.operand.span)
             return BOOL_T
         assert isinstance(node, Call)
         return self.call(node, element)
+
+    def value_or_record(self, node: Node, element: DslType | None) -> DslType:
+        """Where a whole record may stand: ``telematics is null``, ``exists(telematics)``."""
+        if not isinstance(node, Path):
+            return self.infer(node, element)
+        found = self.path(node, element, records=True)
+        self.checked.types[id(node)] = found
+        return found
 
     def path(self, node: Path, element: DslType | None, *, records: bool = False) -> DslType:
         first = node.parts[0]
@@ -180,9 +188,7 @@ class _Checker:
         if node.name == "exists":
             if len(node.args) != 1 or not isinstance(node.args[0], Path):
                 raise _arity(node, "exactly one field path")
-            found = self.path(node.args[0], element, records=True)
-            self.checked.types[id(node.args[0])] = found
-            if not found.optional:
+            if not self.value_or_record(node.args[0], element).optional:
                 raise RuleTypeError("exists() on a field that is never null", node.args[0].span)
             return BOOL_T
         span = Span(node.span.start, node.span.start + len(node.name))
@@ -191,7 +197,7 @@ class _Checker:
     def over_list(self, node: Call, element: DslType | None) -> DslType:
         if len(node.args) != 2:
             raise _arity(node, "2 arguments: a list and an expression over its elements")
-        source = self.infer(node.args[0], element)
+        source = self.value_or_record(node.args[0], element)
         if source.kind != LIST or not isinstance(node.args[0], Path):
             raise RuleTypeError(f"{node.name}() needs a list field first, got {source.describe()}", node.args[0].span)
         if source.optional:

@@ -8,13 +8,16 @@ located at ``file:line:col`` with a caret and, for unknown names, a "did you mea
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from decimal import DecimalException
 from pathlib import Path
 
 from saas.errors import ConfigError, ConfigIssue, Location
 from saas.rating.factors import RATING_FACTORS
+from saas.rating.quote import Quote
 from saas.rules.checker import check_condition, suggest
-from saas.rules.compiler import compile_condition
-from saas.rules.errors import RuleError
+from saas.rules.compiler import compile_condition, fault_name
+from saas.rules.errors import EvaluationFault, RuleError
 from saas.rules.inputs import trace_inputs
 from saas.rules.parser import parse
 from saas.rules.paths import Fn
@@ -52,6 +55,25 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
     )
     _cache[(file, digest)] = compiled
     return compiled
+
+
+def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote], bool]:
+    """One condition as a callable, for tests, tools and the REPL; faults raise ``EvaluationFault``."""
+    try:
+        tree = parse(text)
+        condition = compile_condition(tree, check_condition(tree))
+    except RuleError as exc:
+        first_line = text.splitlines()[0] if text else ""
+        where = Location(file, 1, exc.span.start + 1, first_line)
+        raise ConfigError([ConfigIssue(exc.message, where, None, exc.hint)]) from None
+
+    def evaluate(quote: Quote) -> bool:
+        try:
+            return bool(condition(quote, None))
+        except DecimalException as exc:
+            raise EvaluationFault(fault_name(exc)) from None
+
+    return evaluate
 
 
 def load_ruleset(path: Path) -> CompiledRuleset:
