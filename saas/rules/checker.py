@@ -53,9 +53,12 @@ class Checked:
 
 
 def suggest(name: str, known: list[str]) -> str | None:
-    """The nearest known name; case slips (``"SUV"`` for ``"suv"``) count as nearest of all."""
-    folded = [each for each in known if each.lower() == name.lower()]
-    near = folded or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    """The nearest known name: a case slip (``"SUV"``), then a word of a name (``age`` →
+    ``driver_age``), then the closest spelling."""
+    lowered = name.lower()
+    folded = [each for each in known if each.lower() == lowered]
+    part_of = [each for each in known if lowered in each.lower().split("_")]
+    near = folded or part_of or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"did you mean '{near[0]}'?" if near else None
 
 
