@@ -53,9 +53,12 @@ class Checked:
 
 
 def suggest(name: str, known: list[str]) -> str | None:
-    """The nearest known name; case slips (``"SUV"`` for ``"suv"``) count as nearest of all."""
-    folded = [each for each in known if each.lower() == name.lower()]
-    near = folded or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    """The nearest known name: a case slip (``"SUV"``), then a word of a name (``age`` →
+    ``driver_age``), then the closest spelling."""
+    lowered = name.lower()
+    folded = [each for each in known if each.lower() == lowered]
+    part_of = [each for each in known if lowered in each.lower().split("_")]
+    near = folded or part_of or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"did you mean '{near[0]}'?" if near else None
 
 
@@ -90,11 +93,19 @@ class _Checker:
         if isinstance(node, Membership):
             return self.membership(node, element)
         if isinstance(node, IsNull):
-            if not self.infer(node.operand, element).optional:
+            if not self.value_or_record(node.operand, element).optional:
                 raise RuleTypeError("'is null' on a value that is never null", node.operand.span)
             return BOOL_T
         assert isinstance(node, Call)
         return self.call(node, element)
+
+    def value_or_record(self, node: Node, element: DslType | None) -> DslType:
+        """Where a whole record may stand: ``telematics is null``, ``exists(telematics)``."""
+        if not isinstance(node, Path):
+            return self.infer(node, element)
+        found = self.path(node, element, records=True)
+        self.checked.types[id(node)] = found
+        return found
 
     def path(self, node: Path, element: DslType | None, *, records: bool = False) -> DslType:
         first = node.parts[0]
@@ -180,9 +191,7 @@ class _Checker:
         if node.name == "exists":
             if len(node.args) != 1 or not isinstance(node.args[0], Path):
                 raise _arity(node, "exactly one field path")
-            found = self.path(node.args[0], element, records=True)
-            self.checked.types[id(node.args[0])] = found
-            if not found.optional:
+            if not self.value_or_record(node.args[0], element).optional:
                 raise RuleTypeError("exists() on a field that is never null", node.args[0].span)
             return BOOL_T
         span = Span(node.span.start, node.span.start + len(node.name))
@@ -191,7 +200,7 @@ class _Checker:
     def over_list(self, node: Call, element: DslType | None) -> DslType:
         if len(node.args) != 2:
             raise _arity(node, "2 arguments: a list and an expression over its elements")
-        source = self.infer(node.args[0], element)
+        source = self.value_or_record(node.args[0], element)
         if source.kind != LIST or not isinstance(node.args[0], Path):
             raise RuleTypeError(f"{node.name}() needs a list field first, got {source.describe()}", node.args[0].span)
         if source.optional:

@@ -43,18 +43,24 @@ def plain(value: Any) -> Any:
 class _Compiler:
     def __init__(self, checked: Checked) -> None:
         self.checked = checked
+        self.folding = False
+        """Inside a constant being folded: its parts must not fold on their own, or
+        ``false and 1 / 0 > 0`` would fail at load although its own short-circuit skips the division."""
 
     def build(self, node: Node) -> Fn:
-        if not isinstance(node, Literal) and is_constant(node):
+        if not self.folding and not isinstance(node, Literal) and is_constant(node):
             return self.fold(node)
         return self.closure(node)
 
     def fold(self, node: Node) -> Fn:
         """Evaluate a constant sub-expression now (with its own short-circuits) and keep the value."""
+        self.folding = True
         try:
             value = plain(self.closure(node)(None, None))
         except DecimalException as exc:
             raise RuleTypeError(f"constant expression cannot be computed: {fault_name(exc)}", node.span) from None
+        finally:
+            self.folding = False
         return lambda quote, element: value
 
     def closure(self, node: Node) -> Fn:
@@ -96,7 +102,7 @@ class _Compiler:
         if node.op == "or":
             return lambda quote, element: left(quote, element) or right(quote, element)
         nullable = self.optional(node.left) or self.optional(node.right)
-        if node.op == "/" and is_constant(node.right) and right(None, None) == 0:
+        if node.op == "/" and not self.folding and is_constant(node.right) and right(None, None) == 0:
             raise RuleTypeError("division by zero: the divisor is a constant 0", node.right.span)
         if node.op in _ARITH:
             return _nullable_pair(_ARITH[node.op], left, right) if nullable else _pair(_ARITH[node.op], left, right)

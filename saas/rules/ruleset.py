@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from typing import Any
 
+import msgspec
+
 from saas.rating.quote import Quote
 from saas.rules.compiler import fault_name
 from saas.rules.paths import Fn
@@ -113,4 +115,6 @@ def show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(show(each) for each in value) + "]"
+    if isinstance(value, msgspec.Struct):
+        return "present"
     return str(value)

@@ -8,7 +8,7 @@ quote schema run in ``saas.rules.service``, where they can be located in the fil
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -63,21 +63,18 @@ class Rule(Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class RulesetFile(Struct, forbid_unknown_fields=True, frozen=True):
-    """``rulesets/<STATE>.yaml``; ``default.yaml`` says ``state: DEFAULT``."""
+    """``rulesets/<STATE>.yaml``; ``default.yaml`` says ``state: DEFAULT``.
+
+    ``rules`` are decoded one by one (``Rule``) so that one file reports every broken rule, not
+    only the first one msgspec meets.
+    """
 
     state: Annotated[str, Meta(pattern=r"^([A-Z]{2}|DEFAULT)$")]
     title: Text
     citations: dict[str, Text]
-    rules: Annotated[list[Rule], Meta(max_length=MAX_RULES)]
+    rules: Annotated[list[dict[str, Any]], Meta(max_length=MAX_RULES)]
     forbidden_factors: list[str] = msgspec.field(default_factory=list)
     forbidden_features: list[FeatureGroup] = msgspec.field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        seen: set[str] = set()
-        for rule in self.rules:
-            if rule.id in seen:
-                raise ValueError(f"rule id '{rule.id}' appears twice")
-            seen.add(rule.id)
 
 
 class Adjustment(Struct, frozen=True):

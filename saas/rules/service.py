@@ -8,13 +8,18 @@ located at ``file:line:col`` with a caret and, for unknown names, a "did you mea
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import DecimalException
 from pathlib import Path
+from typing import Any
 
 from saas.errors import ConfigError, ConfigIssue, Location
 from saas.rating.factors import RATING_FACTORS
+from saas.rating.quote import Quote
 from saas.rules.checker import check_condition, suggest
-from saas.rules.compiler import compile_condition
-from saas.rules.errors import RuleError
+from saas.rules.compiler import compile_condition, fault_name
+from saas.rules.errors import EvaluationFault, RuleError
 from saas.rules.inputs import trace_inputs
 from saas.rules.parser import parse
 from saas.rules.paths import Fn
@@ -40,18 +45,40 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
     parsed, issues = decode(data, smap, RulesetFile)
     if parsed is None:
+        if isinstance(data, dict) and isinstance(data.get("rules"), list):
+            _decode_rules(data["rules"], smap, issues)
         raise ConfigError(issues)
-    issues += _check_names(parsed, smap)
-    rules = [_compile_rule(rule, index, parsed, smap, issues) for index, rule in enumerate(parsed.rules)]
+    rules = _decode_rules(parsed.rules, smap, issues)
+    issues += _check_names(parsed, rules, smap)
+    compiled_rules = [_compile_rule(rule, index, parsed, smap, issues) for index, rule in rules]
     if issues:
         raise ConfigError(issues)
     compiled = CompiledRuleset(
-        state=parsed.state, title=parsed.title, content_hash=digest, rules=[r for r in rules if r],
+        state=parsed.state, title=parsed.title, content_hash=digest, rules=[r for r in compiled_rules if r],
         forbidden_factors=frozenset(parsed.forbidden_factors),
         forbidden_features=frozenset(parsed.forbidden_features),
     )
     _cache[(file, digest)] = compiled
     return compiled
+
+
+def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote], bool]:
+    """One condition as a callable, for tests, tools and the REPL; faults raise ``EvaluationFault``."""
+    try:
+        tree = parse(text)
+        condition = compile_condition(tree, check_condition(tree))
+    except RuleError as exc:
+        first_line = text.splitlines()[0] if text else ""
+        where = Location(file, 1, exc.span.start + 1, first_line)
+        raise ConfigError([ConfigIssue(exc.message, where, None, exc.hint)]) from None
+
+    def evaluate(quote: Quote) -> bool:
+        try:
+            return bool(condition(quote, None))
+        except DecimalException as exc:
+            raise EvaluationFault(fault_name(exc)) from None
+
+    return evaluate
 
 
 def load_ruleset(path: Path) -> CompiledRuleset:
@@ -95,7 +122,34 @@ def _issue(smap: SourceMap, path: str, message: str, hint: str | None = None) ->
     return ConfigIssue(message, smap.location(path), path, hint)
 
 
-def _check_names(parsed: RulesetFile, smap: SourceMap) -> list[ConfigIssue]:
+class _RuleSourceMap(SourceMap):
+    """The file's source map seen from one rule, so per-rule decoding reports file positions."""
+
+    def __init__(self, smap: SourceMap, prefix: str) -> None:
+        self.__dict__.update(smap.__dict__)
+        self.prefix = prefix
+
+    def location(self, path: str, *, key: bool = False) -> Location:
+        return super().location(self.prefix + path[1:], key=key)
+
+
+def _decode_rules(raw: list[Any], smap: SourceMap, issues: list[ConfigIssue]) -> list[tuple[int, Rule]]:
+    rules: list[tuple[int, Rule]] = []
+    seen: set[str] = set()
+    for index, data in enumerate(raw):
+        prefix = f"$.rules[{index}]"
+        rule, found = decode(data, _RuleSourceMap(smap, prefix), Rule)
+        issues.extend(replace(issue, path=prefix + issue.path[1:] if issue.path else prefix) for issue in found)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            issues.append(_issue(smap, f"{prefix}.id", f"rule id '{rule.id}' appears twice"))
+        seen.add(rule.id)
+        rules.append((index, rule))
+    return rules
+
+
+def _check_names(parsed: RulesetFile, rules: list[tuple[int, Rule]], smap: SourceMap) -> list[ConfigIssue]:
     """Factor names and cite keys: known only with the vocabulary and the file's citation map."""
     issues: list[ConfigIssue] = []
     factors, cites = list(RATING_FACTORS), list(parsed.citations)
@@ -103,7 +157,7 @@ def _check_names(parsed: RulesetFile, smap: SourceMap) -> list[ConfigIssue]:
         if name not in RATING_FACTORS:
             path = f"$.forbidden_factors[{index}]"
             issues.append(_issue(smap, path, f"unknown rating factor '{name}'", suggest(name, factors)))
-    for index, rule in enumerate(parsed.rules):
+    for index, rule in rules:
         factor, where = (rule.limit.factor, "limit.factor") if rule.limit else (rule.exclude, "exclude")
         if factor is not None and factor not in RATING_FACTORS:
             path = f"$.rules[{index}].{where}"

@@ -19,8 +19,10 @@ def expression_location(smap: SourceMap, path: str, offset: int) -> Location:
     line, col = smap.marks[path]
     source = smap.lines[line - 1] if 0 < line <= len(smap.lines) else ""
     opener = source[col - 1] if 0 < col <= len(source) else ""
+    block_col = None
     if opener in "|>":
         line, col = _first_block_line(smap, line)
+        block_col = col
         source = smap.lines[line - 1] if line <= len(smap.lines) else ""
         first_end = len(source.rstrip())
     elif opener in "'\"":
@@ -29,7 +31,7 @@ def expression_location(smap: SourceMap, path: str, offset: int) -> Location:
         first_end = closing if closing >= 0 else len(source.rstrip())
     else:
         first_end = len(source.split(" #")[0].rstrip())
-    return _walk(smap, line, col, first_end, offset)
+    return _walk(smap, (line, col), first_end, offset, block_col)
 
 
 def _first_block_line(smap: SourceMap, header: int) -> tuple[int, int]:
@@ -40,9 +42,12 @@ def _first_block_line(smap: SourceMap, header: int) -> tuple[int, int]:
     return header, 1
 
 
-def _walk(smap: SourceMap, line: int, col: int, first_end: int, offset: int) -> Location:
-    """Consume ``offset`` characters across physical lines (one character per line break)."""
-    remaining, end = offset, first_end
+def _walk(smap: SourceMap, start: tuple[int, int], first_end: int, offset: int, block_col: int | None) -> Location:
+    """Consume ``offset`` characters across physical lines (one character per line break).
+
+    Block scalars keep indentation beyond the block's own as content; plain and quoted ones drop it.
+    """
+    (line, col), remaining, end = start, offset, first_end
     while True:
         width = max(end - (col - 1), 0)
         if remaining <= width or line >= len(smap.lines):
@@ -50,5 +55,5 @@ def _walk(smap: SourceMap, line: int, col: int, first_end: int, offset: int) -> 
         remaining -= width + 1
         line += 1
         text = smap.lines[line - 1]
-        col = len(text) - len(text.lstrip()) + 1
+        col = block_col if block_col is not None else len(text) - len(text.lstrip()) + 1
         end = len(text.rstrip())
