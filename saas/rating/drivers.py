@@ -11,7 +11,6 @@ can never lower the premium. Ties go to the primary driver, then to the first li
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple
 
 from saas.rating.controls import FactorControls
 from saas.rating.lookups import RateTable
@@ -19,17 +18,12 @@ from saas.rating.money import ONE, multiply
 from saas.rating.quote import Driver
 from saas.rating.schemas import RatingFactor
 
-
-class DriverPart(NamedTuple):
-    name: str
-    table_value: Decimal
-    used: Decimal
-    label: str
-    note: str | None
+Found = list[tuple[str, Decimal, str]]
+"""(factor name, rate table value, band label) for each driver factor of one driver."""
 
 
-def driver_parts(driver: Driver, table: RateTable, controls: FactorControls) -> list[DriverPart]:
-    """One driver's factors as the rate table gives them and as the state lets the premium use them."""
+def driver_lookups(driver: Driver, table: RateTable) -> Found:
+    """One driver's factors as the rate table gives them, before any state control."""
     rates = table.spec.driver
     found = [
         ("driver_age", *table.driver_age.find(driver.age)),
@@ -42,44 +36,45 @@ def driver_parts(driver: Driver, table: RateTable, controls: FactorControls) -> 
         found.append(("gender", rates.gender[driver.gender], ""))
     if rates.marital_status is not None:
         found.append(("marital_status", rates.marital_status[driver.marital_status], ""))
-    parts = []
-    for name, value, label in found:
-        used, note = controls.apply(name, value)
-        parts.append(DriverPart(name, value, used, label, note))
-    return parts
+    return found
+
+
+def driver_factor(found: Found, controls: FactorControls) -> Decimal:
+    """The product of one driver's factors as the premium may use them."""
+    factor, touched = ONE, controls.touched
+    for name, value, _ in found:
+        factor = multiply(factor, controls.apply(name, value)[0] if name in touched else value)
+    return factor
 
 
 def rated_driver_factors(drivers: list[Driver], table: RateTable, controls: FactorControls) -> list[RatingFactor]:
     """The factors of the highest-rated driver, each explained with which driver it comes from."""
-    order = sorted(range(len(drivers)), key=lambda i: not drivers[i].primary)
-    best_index, best_parts, best_factor = -1, [], Decimal(0)
-    for index in order:
-        parts = driver_parts(drivers[index], table, controls)
-        factor = ONE
-        for part in parts:
-            factor = multiply(factor, part.used)
-        if best_index < 0 or factor > best_factor:
-            best_index, best_parts, best_factor = index, parts, factor
-    who = f"Driver {best_index + 1}" if len(drivers) == 1 else \
-        f"Driver {best_index + 1} of {len(drivers)} (highest-rated: {best_factor:f} overall)"
-    driver = drivers[best_index]
-    return [
-        RatingFactor(part.name, part.used, "multiplicative", "driver",
-                     f"{who}: {_describe(part, driver)} ({part.table_value}){'; ' + part.note if part.note else ''}")
-        for part in best_parts
-    ]
+    best_index, best_found, who = 0, driver_lookups(drivers[0], table), "Driver 1"
+    if len(drivers) > 1:
+        best_factor = Decimal(-1)
+        for index in sorted(range(len(drivers)), key=lambda i: not drivers[i].primary):
+            found = driver_lookups(drivers[index], table)
+            factor = driver_factor(found, controls)
+            if factor > best_factor:
+                best_index, best_found, best_factor = index, found, factor
+        who = f"Driver {best_index + 1} of {len(drivers)} (highest-rated: {best_factor:f} overall)"
+    driver, out = drivers[best_index], []
+    for name, value, label in best_found:
+        used, note = controls.apply(name, value)
+        text = f"{who}: {_describe(name, label, driver)} ({value})"
+        out.append(RatingFactor(name, used, "multiplicative", "driver", f"{text}; {note}" if note else text))
+    return out
 
 
-def _describe(part: DriverPart, driver: Driver) -> str:
-    name = part.name
+def _describe(name: str, label: str, driver: Driver) -> str:
     if name == "driver_age":
-        return f"age {driver.age}, band {part.label}"
+        return f"age {driver.age}, band {label}"
     if name == "years_licensed":
-        return f"{_count(driver.years_licensed, 'year')} licensed, band {part.label}"
+        return f"{_count(driver.years_licensed, 'year')} licensed, band {label}"
     if name == "violations":
-        return f"{_count(driver.violations, 'moving violation')}, band {part.label}"
+        return f"{_count(driver.violations, 'moving violation')}, band {label}"
     if name == "accidents":
-        return f"{_count(driver.at_fault_accidents, 'at-fault accident')}, band {part.label}"
+        return f"{_count(driver.at_fault_accidents, 'at-fault accident')}, band {label}"
     if name == "credit":
         return f"credit tier {driver.credit_tier}" if driver.credit_tier else "no credit tier given"
     if name == "gender":

@@ -25,20 +25,10 @@ RATING_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperat
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-_mul = RATING_CONTEXT.multiply
-_add = RATING_CONTEXT.add
-
-
-def multiply(a: Decimal, b: Decimal) -> Decimal:
-    return _mul(a, b)
-
-
-def add(a: Decimal, b: Decimal) -> Decimal:
-    return _add(a, b)
-
-
-def subtract(a: Decimal, b: Decimal) -> Decimal:
-    return RATING_CONTEXT.subtract(a, b)
+multiply = RATING_CONTEXT.multiply
+"""``a × b`` under the rating context (bound once: the engine calls it a dozen times per quote)."""
+add = RATING_CONTEXT.add
+subtract = RATING_CONTEXT.subtract
 
 
 def round_premium(amount: Decimal, unit: Decimal) -> Decimal:
@@ -51,7 +41,7 @@ def round_premium(amount: Decimal, unit: Decimal) -> Decimal:
     if unit.as_tuple().digits == (1,):
         return amount.quantize(unit, rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
     units = RATING_CONTEXT.divide(amount, unit).to_integral_value(rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
-    return _mul(units, unit)
+    return multiply(units, unit)
 
 
 def clamp(value: Decimal, low: Decimal | None, high: Decimal | None) -> Decimal:
