@@ -94,19 +94,24 @@ class Database:
 ALEMBIC_INI = ROOT / "alembic.ini"
 
 
-def _alembic_upgrade(connection: Any, revision: str) -> None:
+def _alembic(connection: Any, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
     config = Config(str(ALEMBIC_INI))
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    getattr(command, direction)(config, revision)
 
 
 async def upgrade_schema(database: Database, revision: str = "head") -> None:
     """Apply the alembic migrations to ``database`` over its own engine (CLI, tests, demo setup)."""
     async with database.engine.begin() as connection:
-        await connection.run_sync(_alembic_upgrade, revision)
+        await connection.run_sync(_alembic, "upgrade", revision)
+
+
+async def downgrade_schema(database: Database, revision: str = "base") -> None:
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_alembic, "downgrade", revision)
 
 
 _default: Database | None = None

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from saas.audit.export import verify_export
+from saas.audit.export import ExportFormat, verify_export
 from saas.audit.schemas import NewEntry
 from saas.audit.service import append_decisions, export, get_decision, verify
 from saas.audit.snapshots import content_hash, get_snapshot, put_snapshot
@@ -36,9 +36,9 @@ async def fill(db: Database, tenant_id: str, count: int) -> list[str]:
         return [e.decision_id for e in await append_decisions(session, tenant_id, quotes(count))]
 
 
-async def export_bytes(db: Database, tenant_id: str, fmt: str = "jsonl", **window: dt.datetime) -> bytes:
+async def export_bytes(db: Database, tenant_id: str, fmt: ExportFormat = "jsonl", **window: dt.datetime) -> bytes:
     async with db.session_scope() as session:
-        return b"".join([chunk async for chunk in export(session, tenant_id, fmt=fmt, **window)])  # type: ignore[arg-type]
+        return b"".join([chunk async for chunk in export(session, tenant_id, fmt=fmt, **window)])
 
 
 async def test_append_assigns_gapless_seq_per_tenant(sqlite_database: Database) -> None:
@@ -114,7 +114,7 @@ async def test_export_of_a_window_is_contiguous_and_verifies(sqlite_database: Da
 
 async def test_export_refuses_unknown_formats(sqlite_database: Database) -> None:
     with pytest.raises(ValidationFailed):
-        await export_bytes(sqlite_database, tenant(), "xml")
+        await export_bytes(sqlite_database, tenant(), "xml")  # type: ignore[arg-type]
 
 
 SWAP_3_AND_4 = ("UPDATE audit_entries SET seq = -1 WHERE tenant_id = :t AND seq = 3;"

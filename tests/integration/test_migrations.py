@@ -1,0 +1,46 @@
+"""Alembic migrations apply (and revert) on both supported databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from saas.db import Base, Database, downgrade_schema, upgrade_schema
+from tests.services import PostgresServer
+
+pytestmark = pytest.mark.integration
+
+TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots"}
+
+
+async def schema_of(database: Database) -> tuple[set[str], str | None]:
+    async with database.engine.connect() as connection:
+        tables = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+        version = None
+        if "alembic_version" in tables:
+            version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    return tables - {"alembic_version"}, version
+
+
+async def round_trip(database: Database) -> None:
+    try:
+        await upgrade_schema(database)
+        tables, version = await schema_of(database)
+        assert tables == TABLES == set(Base.metadata.tables) & TABLES
+        assert version == "0001"
+        await downgrade_schema(database)
+        assert (await schema_of(database))[0] == set()
+        await upgrade_schema(database)
+        assert (await schema_of(database))[0] == TABLES
+    finally:
+        await database.dispose()
+
+
+async def test_upgrade_head_on_postgresql(postgres_server: PostgresServer) -> None:
+    await round_trip(Database(postgres_server.create_database("migrations_check")))
+
+
+async def test_upgrade_head_on_sqlite(tmp_path: Path) -> None:
+    await round_trip(Database(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"))
