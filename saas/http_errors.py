@@ -104,9 +104,20 @@ def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException
 
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-    status = exc.status_code
-    return _respond(Problem(type=_LITESTAR_TYPES.get(status, "http-error"), title=str(exc.detail)[:80],
-                            status=status, detail=str(exc.detail)))
+    status, detail = exc.status_code, str(exc.detail)
+    kind = _LITESTAR_TYPES.get(status, "http-error")
+    if status == 400 and _caused_by(exc, msgspec.DecodeError):
+        kind, detail = "malformed-json", f"request body is not valid JSON: {detail}"
+    return _respond(Problem(type=kind, title=detail[:80], status=status, detail=detail))
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:

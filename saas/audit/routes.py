@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from saas.audit.schemas import AuditEntry, VerifyResult
@@ -22,7 +23,7 @@ MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"])
-async def read_decision(rt: Runtime, principal: Principal, decision_id: str) -> AuditEntry:
+async def read_decision(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], decision_id: FromPath[str]) -> AuditEntry:
     """One recorded decision of the caller's tenant with its chain position and hashes."""
     require(principal, READ_DECISIONS)
     async with rt.db.sessions() as session:
@@ -30,7 +31,7 @@ async def read_decision(rt: Runtime, principal: Principal, decision_id: str) -> 
 
 
 @post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200)
-async def replay_decision(rt: Runtime, principal: Principal, decision_id: str) -> ReplayResponse:
+async def replay_decision(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], decision_id: FromPath[str]) -> ReplayResponse:
     """Re-rate a recorded quote from its pinned versions; reports identical or each difference."""
     require(principal, COMPLIANCE)
     return await replay(rt, principal.tenant_id, decision_id)
@@ -38,10 +39,10 @@ async def replay_decision(rt: Runtime, principal: Principal, decision_id: str) -
 
 @get("/v1/audit/export", operation_id="exportAudit", tags=["audit"])
 async def export_audit(
-    rt: Runtime, principal: Principal,
-    start: dt.datetime | None = Parameter(query="from", default=None, description="inclusive, ISO-8601"),
-    end: dt.datetime | None = Parameter(query="to", default=None, description="exclusive, ISO-8601"),
-    fmt: Literal["jsonl", "csv"] = Parameter(query="format", default="jsonl"),
+    rt: NamedDependency[Runtime], principal: NamedDependency[Principal],
+    start: Annotated[dt.datetime | None, QueryParameter(name="from", description="inclusive, ISO-8601")] = None,
+    end: Annotated[dt.datetime | None, QueryParameter(name="to", description="exclusive, ISO-8601")] = None,
+    fmt: Annotated[Literal["jsonl", "csv"], QueryParameter(name="format")] = "jsonl",
 ) -> Stream:
     """Stream the tenant's audit entries; every line carries seq, prev_hash and hash for offline checks."""
     require(principal, COMPLIANCE)
@@ -57,7 +58,7 @@ async def export_audit(
 
 
 @get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"])
-async def verify_audit(rt: Runtime, principal: Principal) -> VerifyResult:
+async def verify_audit(rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> VerifyResult:
     """Re-check the tenant's whole chain in the database; names the first bad sequence number."""
     require(principal, COMPLIANCE)
     async with rt.db.sessions() as session:

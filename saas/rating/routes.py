@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, post
+from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import Body, Parameter
+from litestar.params import BodyKwarg, QueryParameter
 
 from saas.errors import PayloadTooLarge, SaasError, ValidationFailed
 from saas.http_errors import problem_of, validation_problem
@@ -27,15 +28,14 @@ EXAMPLE_QUOTE: dict[str, Any] = {
                    "tailgating_time_ratio": 0.05, "speeding_minutes_per_100mi": 3.0,
                    "late_night_miles_per_100mi": 1.0, "miles": 900, "prior_claim_count": 0},
 }
-ExplainParam = Parameter(query="explain", default=True,
-                         description="Include per-feature explanations of the telematics score (slower).")
+Explain = Annotated[bool, QueryParameter(
+    name="explain", description="Include per-feature explanations of the telematics score (slower).")]
+QuoteBody = Annotated[Quote, BodyKwarg(examples=[Example(summary="A Texas driver with telematics", value=EXAMPLE_QUOTE)])]
 
 
 @post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201)
 async def create_quote(
-    rt: Runtime, principal: Principal,
-    data: Quote = Body(examples=[Example(summary="A Texas driver with telematics", value=EXAMPLE_QUOTE)]),
-    explain: bool = ExplainParam,
+    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: QuoteBody, explain: Explain = True
 ) -> QuoteResponse:
     """Price one policy for the caller's tenant and record the decision in its audit chain."""
     require(principal, RATE)
@@ -49,7 +49,8 @@ async def create_quote(
 
 @post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200)
 async def create_quotes_bulk(
-    rt: Runtime, principal: Principal, request: Request[Any, Any, Any], explain: bool = ExplainParam
+    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    explain: Explain = True,
 ) -> BulkResponse:
     """Price up to the bulk limit of quotes in one call: one model call, one audit entry per quote.
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
 
 from saas.runtime import Runtime
 from saas.scoring.schemas import RiskScoreRequest, RiskScoreResponse
@@ -14,8 +17,8 @@ from saas.tenancy.keys import Principal
 
 @post("/v1/risk-scores", operation_id="createRiskScores", tags=["scoring"], status_code=200)
 async def create_risk_scores(
-    rt: Runtime, principal: Principal, data: RiskScoreRequest,
-    explain: bool = Parameter(query="explain", default=True, description="Include per-feature contributions."),
+    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[RiskScoreRequest],
+    explain: Annotated[bool, QueryParameter(name="explain", description="Include per-feature contributions.")] = True,
 ) -> RiskScoreResponse:
     """Score telematics feature vectors with the shared model under the tenant's mapping."""
     require(principal, RATE)

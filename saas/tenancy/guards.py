@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from saas.errors import Forbidden, Unauthenticated
+from saas.runtime import Runtime
 from saas.tenancy.keys import Principal, authenticate
 
 RATE = frozenset({"rating", "admin"})
@@ -35,9 +36,9 @@ def api_key_of(request: Request[Any, Any, Any]) -> str:
     raise Unauthenticated("no API key: send 'Authorization: Bearer <api key>'")
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], rt: NamedDependency[Runtime]) -> Principal:
     key = api_key_of(request)
-    async with state.db.sessions() as session:
+    async with rt.db.sessions() as session:
         return await authenticate(session, key)
 
 

@@ -1,4 +1,9 @@
-"""An API on a real PostgreSQL database of its own, with keys for two shipped tenants."""
+"""An API on a real PostgreSQL database of its own, with keys for two shipped tenants.
+
+The client talks ASGI in the test's own event loop (httpx's ASGITransport), so the database pool
+the fixtures use is the one the app uses; the app's startup hook (recording snapshots) is called
+here because that transport does not run the lifespan.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import dataclass
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
+import httpx
 
 from saas.app import create_app
 from saas.db import upgrade_schema
@@ -17,12 +22,12 @@ from saas.tenancy.keys import create_key
 from tests.services import PostgresServer
 
 ROLES = ("rating", "compliance", "admin", "approver")
-TENANTS = ("partner-a", "partner-b")
+TENANTS = ("partner-a", "partner-b", "fleet-co")
 
 
 @dataclass
 class Api:
-    client: AsyncTestClient  # type: ignore[type-arg]
+    client: httpx.AsyncClient
     runtime: Runtime
     keys: dict[tuple[str, str], str]
 
@@ -42,5 +47,8 @@ async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
         for tenant in TENANTS:
             for role in ROLES:
                 _, keys[(tenant, role)] = await create_key(session, tenant, role, f"test {role}")
-    async with AsyncTestClient(app=create_app(settings, runtime), timeout=120) as client:
+    await runtime.record_snapshots()
+    transport = httpx.ASGITransport(app=create_app(settings, runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=120) as client:
         yield Api(client, runtime, keys)
+    await runtime.db.dispose()

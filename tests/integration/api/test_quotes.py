@@ -69,9 +69,12 @@ async def test_quote_without_telematics_has_no_telematics_factor(api: Api) -> No
 async def test_tenants_price_the_same_quote_their_own_way(api: Api) -> None:
     a = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-a"))).json()
     b = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-b"))).json()
-    assert a["versions"]["tenant_config"] != b["versions"]["tenant_config"]
-    assert a["risk_score"] == b["risk_score"]
+    fleet = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("fleet-co"))).json()
+    assert len({a["versions"]["tenant_config"], b["versions"]["tenant_config"], fleet["versions"]["tenant_config"]}) == 3
+    # partner-b and fleet-co use the same model inputs in TX (mileage on); partner-a does not use mileage
+    assert b["risk_score"] == fleet["risk_score"] != a["risk_score"]
     assert Decimal(b["premium"]) == Decimal(b["premium"]).quantize(Decimal("1"))  # partner-b rounds to dollars
+    assert Decimal(fleet["multiplier"]) <= 1  # discount-only
 
 
 @pytest.mark.parametrize(
@@ -179,4 +182,4 @@ async def test_operations_endpoints(api: Api) -> None:
     assert 'route="/v1/quotes"' in metrics
     schema = (await api.client.get("/schema/openapi.json")).json()
     assert "/v1/quotes" in schema["paths"] and "/v1/quotes/bulk" in schema["paths"]
-    assert "Texas" in json.dumps(schema["paths"]["/v1/quotes"]["post"])
+    assert "75201" in json.dumps(schema["paths"]["/v1/quotes"]["post"]["requestBody"])

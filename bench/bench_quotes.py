@@ -1,0 +1,224 @@
+"""Quote benchmark: in-process latency, HTTP throughput against /healthz, bulk 10,000, memory.
+
+Everything is measured in one run on this machine, with its baselines beside it:
+- in-process single quote p50/p99 with and without explanations (pricing alone, and pricing plus
+  the audit append on SQLite), next to the raw model's single-row score call;
+- HTTP ``POST /v1/quotes`` throughput and p50/p99 from a loopback load generator, next to the same
+  server's ``/healthz`` (ratio);
+- bulk 10,000 quotes in one request, with and without explanations;
+- peak traced memory per quote in an in-process bulk run.
+Run: ``.venv/bin/python bench/bench_quotes.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from saas.db import upgrade_schema  # noqa: E402
+from saas.rating.decisions import quote_and_record, resolve  # noqa: E402
+from saas.rating.samples import random_quote  # noqa: E402
+from saas.rating.service import price_batch  # noqa: E402
+from saas.runtime import Runtime  # noqa: E402
+from saas.settings import load_settings  # noqa: E402
+from saas.tenancy.keys import create_key  # noqa: E402
+
+TENANT = "partner-a"
+STATES = ("CA", "NY", "TX")
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {pct(values, 0.5) * 1e3:7.3f} ms   p99 {pct(values, 0.99) * 1e3:7.3f} ms"
+
+
+def quotes(n: int, seed: int = 7) -> list:  # type: ignore[type-arg]
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        q = random_quote(rng, STATES, telematics_share=1.0)
+        if all(d.years_licensed <= d.age - 16 for d in q.drivers):
+            out.append(q)
+    return out
+
+
+def bench_pricing(rt: Runtime, sample: list, n: int) -> dict[str, list[float]]:  # type: ignore[type-arg]
+    tenant = rt.catalog.tenant(TENANT)
+    raw = rt.model.prepare([{name: 1.0 for name in rt.model.feature_names}])
+    timings: dict[str, list[float]] = {"raw model score (1 row)": [], "price, no explanation": [],
+                                       "price + explanation": []}
+    for q in sample[:n]:
+        pinned = [resolve(rt, tenant, q)]
+        t0 = time.perf_counter()
+        rt.model.score(raw)
+        t1 = time.perf_counter()
+        price_batch(tenant, [q], pinned, rt.model, explain=False, code_version="bench")
+        t2 = time.perf_counter()
+        price_batch(tenant, [q], pinned, rt.model, explain=True, code_version="bench")
+        t3 = time.perf_counter()
+        timings["raw model score (1 row)"].append(t1 - t0)
+        timings["price, no explanation"].append(t2 - t1)
+        timings["price + explanation"].append(t3 - t2)
+    return timings
+
+
+async def bench_recorded(rt: Runtime, sample: list, n: int) -> dict[str, list[float]]:  # type: ignore[type-arg]
+    timings: dict[str, list[float]] = {"price + audit append, no explanation": [],
+                                       "price + audit append + explanation": []}
+    for q in sample[:n]:
+        t0 = time.perf_counter()
+        await quote_and_record(rt, TENANT, [q], explain=False)
+        t1 = time.perf_counter()
+        await quote_and_record(rt, TENANT, [q], explain=True)
+        t2 = time.perf_counter()
+        timings["price + audit append, no explanation"].append(t1 - t0)
+        timings["price + audit append + explanation"].append(t2 - t1)
+    return timings
+
+
+async def bench_memory(rt: Runtime, sample: list) -> tuple[float, float]:  # type: ignore[type-arg]
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    await quote_and_record(rt, TENANT, sample, explain=False)
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / len(sample), elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def load(url: str, *, method: str, body: bytes | None, headers: dict[str, str], total: int,
+               concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    remaining = total
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                t0 = time.perf_counter()
+                response = await client.request(method, url, content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                if response.status_code >= 300:
+                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - started), latencies
+
+
+def start_server(db_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SAAS_DATABASE_URL": db_url, "SAAS_BULK_MAX_QUOTES": "10000"}
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "saas.app:create_app", "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("server did not start")
+
+
+async def bench_http(db_url: str, key: str, sample: list, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    port = free_port()
+    server = start_server(db_url, port)
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    body = msgspec.json.encode(sample[0])
+    try:
+        await load(f"{base}/healthz", method="GET", body=None, headers={}, total=200, concurrency=8)  # warm-up
+        health_rps, health_lat = await load(f"{base}/healthz", method="GET", body=None, headers={},
+                                            total=args.requests, concurrency=args.concurrency)
+        quote_rps, quote_lat = await load(f"{base}/v1/quotes?explain=false", method="POST", body=body,
+                                          headers=auth, total=args.requests, concurrency=args.concurrency)
+        print(f"\nHTTP on loopback ({args.requests} requests, concurrency {args.concurrency}, one uvicorn worker,")
+        print("load generator in Python on the same 2 cores)")
+        print(f"  GET /healthz                   {health_rps:8.0f} req/s   {ms(health_lat)}")
+        print(f"  POST /v1/quotes (no explain)   {quote_rps:8.0f} req/s   {ms(quote_lat)}")
+        print(f"  ratio quotes / healthz         {quote_rps / health_rps:8.2f}   (target >= 0.30)")
+        bulk = msgspec.json.encode({"quotes": sample[:10_000]})
+        async with httpx.AsyncClient(timeout=600) as client:
+            for explain in ("false", "true"):
+                t0 = time.perf_counter()
+                response = await client.post(f"{base}/v1/quotes/bulk?explain={explain}", content=bulk, headers=auth)
+                elapsed = time.perf_counter() - t0
+                result = response.json()
+                target = "1" if explain == "false" else "8"
+                print(f"  bulk {len(sample[:10_000])} quotes, explain={explain:5}  {elapsed:7.2f} s  "
+                      f"({result['succeeded']} priced, {result['failed']} failed; target <= {target} s)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        settings = msgspec.structs.replace(load_settings(), database_url=db_url, bulk_max_quotes=10_000)
+        rt = Runtime.load(settings)
+        await upgrade_schema(rt.db)
+        await rt.record_snapshots()
+        async with rt.db.session_scope() as session:
+            _, key = await create_key(session, TENANT, "rating", "bench")
+        sample = quotes(10_000)
+        bench_pricing(rt, sample, 200)  # warm-up
+        print(f"\nIn-process single quote ({args.single} quotes, tenant {TENANT}, all with telematics)")
+        for label, values in {**bench_pricing(rt, sample, args.single),
+                              **await bench_recorded(rt, sample, args.single // 2)}.items():
+            print(f"  {label:40} {ms(values)}")
+        per_quote, elapsed = await bench_memory(rt, sample[: args.bulk])
+        print(f"\nIn-process bulk of {args.bulk} (no explanation): {elapsed:.2f} s; "
+              f"peak traced memory {per_quote / 1024:.1f} KB per quote (target <= 10 KB)")
+        await rt.db.dispose()
+        await bench_http(db_url, key, sample, args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--single", type=int, default=2000)
+    parser.add_argument("--bulk", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    parsed = parser.parse_args()
+    if parsed.quick:
+        parsed.single, parsed.bulk, parsed.requests = 200, 1000, 300
+    asyncio.run(main(parsed))
