@@ -12,6 +12,7 @@ the tenant's unit, then the tenant's minimum premium. A decline is a result, not
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from msgspec import Struct
 
@@ -45,14 +46,17 @@ def rate(quote: Quote, *, tenant: TenantConfig, table: RateTable, rules: Evaluat
     controls = FactorControls(quote.policy.state, forbidden_factors, rules)
     factors = [RatingFactor("base", base, "base", "base",
                             f"Base premium for {quote.policy.coverage_level} coverage in {table.state}: ${base:,.2f}")]
-    factors += coverage_factors(quote, table)
+    loads, flat_charges = coverage_factors(quote, table)
+    factors += loads
     factors.append(territory_factor(quote, table, controls))
     factors.append(vehicle_factor(quote, table, controls))
     factors += rated_driver_factors(quote.drivers, table, controls)
     factors.append(mileage_factor(quote, table, controls))
     if telematics is not None:
         factors.append(telematics_factor(telematics, controls))
-    factors += rule_factors(rules)
+    factors += rule_factors(rules, "multiply")
+    factors += flat_charges
+    factors += rule_factors(rules, "add")
     return _total(base, factors, tenant)
 
 
@@ -78,8 +82,8 @@ def _decline(rules: Evaluation | None) -> RuleAdjustment | None:
     return next((a for a in rules.adjustments if a.action == "decline"), None)
 
 
-def coverage_factors(quote: Quote, table: RateTable) -> list[RatingFactor]:
-    """One multiplicative factor for the loads and deductible credit, one additive for flat loads."""
+def coverage_factors(quote: Quote, table: RateTable) -> tuple[list[RatingFactor], list[RatingFactor]]:
+    """([loads and deductible credit as one factor], [flat charges as one amount]), each list empty if none."""
     chosen, loads = quote.coverages, table.spec.coverages
     factor, flat, factor_parts, flat_parts = ONE, ZERO, [], []
     for name, label in _COVERAGES:
@@ -96,14 +100,11 @@ def coverage_factors(quote: Quote, table: RateTable) -> list[RatingFactor]:
     if credit is not None:
         factor = multiply(factor, credit)
         factor_parts.append(f"${chosen.deductible:,.0f} deductible ×{credit}")
-    out = []
-    if factor_parts:
-        out.append(RatingFactor("coverage", factor, "multiplicative", "coverage",
-                                "Coverage loads: " + ", ".join(factor_parts)))
-    if flat_parts:
-        out.append(RatingFactor("coverage", flat, "additive", "coverage",
-                                "Flat coverage charges: " + ", ".join(flat_parts)))
-    return out
+    multipliers = [RatingFactor("coverage", factor, "multiplicative", "coverage",
+                                "Coverage loads: " + ", ".join(factor_parts))] if factor_parts else []
+    charges = [RatingFactor("coverage", flat, "additive", "coverage",
+                            "Flat coverage charges: " + ", ".join(flat_parts))] if flat_parts else []
+    return multipliers, charges
 
 
 _COVERAGES = (("collision", "collision"), ("comprehensive", "comprehensive"), ("pip", "personal injury protection"),
@@ -162,11 +163,11 @@ def telematics_factor(telematics: TelematicsInput, controls: FactorControls) -> 
     return RatingFactor("telematics", used, "multiplicative", "telematics", _with(telematics.explanation, note))
 
 
-def rule_factors(rules: Evaluation | None) -> list[RatingFactor]:
-    """``multiply`` and ``add`` actions in ruleset order (limits and exclusions were applied already)."""
+def rule_factors(rules: Evaluation | None, action: Literal["multiply", "add"]) -> list[RatingFactor]:
+    """The ``multiply`` or ``add`` actions in ruleset order (limits and exclusions were applied already)."""
     out = []
     for adjustment in rules.adjustments if rules is not None else ():
-        if adjustment.action not in ("multiply", "add"):
+        if adjustment.action != action:
             continue
         if adjustment.value is None:
             raise RatingError(f"rule {adjustment.rule_id}: '{adjustment.action}' has no value")

@@ -75,9 +75,10 @@ def table(text: str = TABLE_YAML) -> RateTable:
     return parsed
 
 
-def tenant(*, minimum: str = "0", unit: str = "0.01", tenant_id: str = "acme") -> TenantConfig:
+def tenant(*, minimum: str = "0", unit: str = "0.01", tenant_id: str = "acme",
+           states: tuple[str, ...] = ("TX", "CA")) -> TenantConfig:
     return msgspec.convert({
-        "id": tenant_id, "name": "Acme Mutual", "states": ["TX", "CA"], "features_enabled": ["behavioral"],
+        "id": tenant_id, "name": "Acme Mutual", "states": list(states), "features_enabled": ["behavioral"],
         "pricing": {"target_spread": Decimal("0.3"), "max_discount": Decimal("0.25"),
                     "max_surcharge": Decimal("0.4"), "minimum_premium": Decimal(minimum),
                     "rounding_unit": Decimal(unit),

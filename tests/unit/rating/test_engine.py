@@ -38,8 +38,8 @@ def test_example_a_every_factor_by_hand() -> None:
     assert result.base_premium == Decimal("1000")
     assert not result.declined
     assert [f.name for f in result.factors] == [
-        "base", "coverage", "coverage", "territory", "vehicle", "driver_age", "years_licensed", "violations",
-        "accidents", "credit", "gender", "marital_status", "mileage", "telematics"]
+        "base", "coverage", "territory", "vehicle", "driver_age", "years_licensed", "violations",
+        "accidents", "credit", "gender", "marital_status", "mileage", "telematics", "coverage"]
 
 
 def test_example_a_explanations_are_plain_language() -> None:
@@ -81,7 +81,8 @@ def test_example_b_state_rules_and_forbidden_factors() -> None:
     assert "not used: rule no-marital: marital status may not be used" in text["marital_status"]
     assert "limited to [1, 1] by rule behaviour-not-a-factor" in text["telematics"]
     assert "(Cal. Ins. Code §1861.02)" in text["telematics"]
-    assert [f.source for f in result.factors][-2:] == ["state_rule", "state_rule"]
+    assert [(f.name, f.source) for f in result.factors][-3:] == [  # in the order they apply
+        ("good-driver", "state_rule"), ("coverage", "coverage"), ("policy-fee", "state_rule")]
 
 
 def test_example_c_minimum_premium() -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from saas.errors import RatingError
+from saas.rating.engine import rate
 from saas.rating.lookups import content_hash
-from saas.rating.tables import load_rate_tables, parse_rate_table, table_in_effect
+from saas.rating.tables import load_rate_tables, parse_rate_table, table_in_effect, uncovered_states
 from saas.settings import ROOT
-from tests.unit.rating.builders import TABLE_YAML, table
+from tests.unit.rating.builders import TABLE_YAML, quote, table, tenant
 
 pytestmark = pytest.mark.unit
 
@@ -34,6 +36,27 @@ def test_shipped_tables_all_load() -> None:
         {("partner-b", s) for s in ("CA", "NY", "TX", "FL", "MI", "MA")} | {("fleet-co", s) for s in ("TX", "FL", "HI")}
     assert {(tenant, state) for tenant, state, _ in tables} == expected
     assert [t.effective_date for t in tables[("partner-a", "CA", "auto")]] == [dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+
+
+def test_every_shipped_table_rates_a_quote_in_each_territory() -> None:
+    tables, _ = load_rate_tables(ROOT / "tenants")
+    for (tenant_id, state, _), versions in tables.items():
+        config = tenant(tenant_id=tenant_id, states=(state,))
+        for version in versions:
+            areas = [(z.ljust(5, "0"), area.code) for area in version.spec.territories.areas for z in area.zips]
+            for zip_code, code in [*areas, ("00000", version.spec.territories.default.code)]:
+                policy = {"state": state, "zip_code": zip_code, "effective_date": version.effective_date.isoformat()}
+                result = rate(quote(policy=policy), tenant=config, table=version, rules=None,
+                              forbidden_factors=frozenset(), telematics=None)
+                assert Decimal(300) < result.premium < Decimal(20_000), (tenant_id, state, zip_code, result.premium)
+                assert f"territory {code} (" in next(f.explanation for f in result.factors if f.name == "territory")
+
+
+def test_a_served_state_without_a_table_is_an_issue() -> None:
+    tables, _ = load_rate_tables(ROOT / "tenants")
+    assert uncovered_states({"partner-a": ["CA", "NY", "TX"], "fleet-co": ["TX", "FL", "HI"]}, tables) == []
+    issues = uncovered_states({"partner-a": ["CA", "WA"]}, tables)
+    assert [issue.message for issue in issues] == ["tenant partner-a serves WA but has no auto rate table for it"]
 
 
 def test_table_in_effect_picks_the_latest_started_table() -> None:
