@@ -109,18 +109,6 @@ def _same_date_issues(versions: list[RateTable], smaps: dict[str, SourceMap]) ->
     return issues
 
 
-def uncovered_states(states_by_tenant: Mapping[str, Iterable[str]], tables: RateTables,
-                     product: str = "auto") -> list[ConfigIssue]:
-    """A tenant serving a state without any rate table for it would fail every quote there."""
-    return [
-        ConfigIssue(f"tenant {tenant} serves {state} but has no {product} rate table for it",
-                    None, None, f"add tenants/{tenant}/rates/{state}-{product}.yaml")
-        for tenant, states in sorted(states_by_tenant.items())
-        for state in states
-        if not tables.get((tenant, state, product))
-    ]
-
-
 def table_in_effect(tables: RateTables, tenant: str, state: str, product: str, on: dt.date) -> RateTable:
     """The table with the latest ``effective_date`` on or before ``on``."""
     versions = tables.get((tenant, state, product))

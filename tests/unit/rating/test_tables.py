@@ -11,7 +11,7 @@ import pytest
 from saas.errors import RatingError
 from saas.rating.engine import rate
 from saas.rating.lookups import content_hash
-from saas.rating.tables import load_rate_tables, parse_rate_table, table_in_effect, uncovered_states
+from saas.rating.tables import load_rate_tables, parse_rate_table, table_in_effect
 from saas.settings import ROOT
 from tests.unit.rating.builders import TABLE_YAML, quote, table, tenant
 
@@ -50,13 +50,6 @@ def test_every_shipped_table_rates_a_quote_in_each_territory() -> None:
                               forbidden_factors=frozenset(), telematics=None)
                 assert Decimal(300) < result.premium < Decimal(20_000), (tenant_id, state, zip_code, result.premium)
                 assert f"territory {code} (" in next(f.explanation for f in result.factors if f.name == "territory")
-
-
-def test_a_served_state_without_a_table_is_an_issue() -> None:
-    tables, _ = load_rate_tables(ROOT / "tenants")
-    assert uncovered_states({"partner-a": ["CA", "NY", "TX"], "fleet-co": ["TX", "FL", "HI"]}, tables) == []
-    issues = uncovered_states({"partner-a": ["CA", "WA"]}, tables)
-    assert [issue.message for issue in issues] == ["tenant partner-a serves WA but has no auto rate table for it"]
 
 
 def test_table_in_effect_picks_the_latest_started_table() -> None:
