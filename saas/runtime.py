@@ -9,12 +9,13 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 
+import msgspec
+
 import saas
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
 from saas.metrics import Metrics
-from saas.rating.lookups import canonical as canonical_table
 from saas.rules.versions import snapshot_of, version_of
 from saas.scoring.model import RiskModel
 from saas.settings import ROOT, Settings
@@ -61,5 +62,6 @@ class Runtime:
                                    hash=version_of(ruleset))
             for (tenant_id, _, _), tables in self.catalog.rate_tables.items():
                 for table in tables:
-                    await put_snapshot(session, "rate_table", canonical_table(table.spec).decode(),
+                    # the spec as written (decimals keep their exponent), so replay explains identically
+                    await put_snapshot(session, "rate_table", msgspec.json.encode(table.spec).decode(),
                                        hash=table.content_hash, tenant_id=tenant_id)

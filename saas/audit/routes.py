@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from litestar import get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
@@ -15,15 +14,13 @@ from saas.audit.schemas import AuditEntry, VerifyResult
 from saas.audit.service import export, get_decision, verify
 from saas.rating.decisions import replay
 from saas.rating.responses import ReplayResponse
-from saas.runtime import Runtime
-from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, require
-from saas.tenancy.keys import Principal
+from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, PrincipalDep, RuntimeDep, require
 
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"])
-async def read_decision(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], decision_id: FromPath[str]) -> AuditEntry:
+async def read_decision(rt: RuntimeDep, principal: PrincipalDep, decision_id: FromPath[str]) -> AuditEntry:
     """One recorded decision of the caller's tenant with its chain position and hashes."""
     require(principal, READ_DECISIONS)
     async with rt.db.sessions() as session:
@@ -31,7 +28,7 @@ async def read_decision(rt: NamedDependency[Runtime], principal: NamedDependency
 
 
 @post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200)
-async def replay_decision(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], decision_id: FromPath[str]) -> ReplayResponse:
+async def replay_decision(rt: RuntimeDep, principal: PrincipalDep, decision_id: FromPath[str]) -> ReplayResponse:
     """Re-rate a recorded quote from its pinned versions; reports identical or each difference."""
     require(principal, COMPLIANCE)
     return await replay(rt, principal.tenant_id, decision_id)
@@ -39,7 +36,7 @@ async def replay_decision(rt: NamedDependency[Runtime], principal: NamedDependen
 
 @get("/v1/audit/export", operation_id="exportAudit", tags=["audit"])
 async def export_audit(
-    rt: NamedDependency[Runtime], principal: NamedDependency[Principal],
+    rt: RuntimeDep, principal: PrincipalDep,
     start: Annotated[dt.datetime | None, QueryParameter(name="from", description="inclusive, ISO-8601")] = None,
     end: Annotated[dt.datetime | None, QueryParameter(name="to", description="exclusive, ISO-8601")] = None,
     fmt: Annotated[Literal["jsonl", "csv"], QueryParameter(name="format")] = "jsonl",
@@ -58,7 +55,7 @@ async def export_audit(
 
 
 @get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"])
-async def verify_audit(rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> VerifyResult:
+async def verify_audit(rt: RuntimeDep, principal: PrincipalDep) -> VerifyResult:
     """Re-check the tenant's whole chain in the database; names the first bad sequence number."""
     require(principal, COMPLIANCE)
     async with rt.db.sessions() as session:

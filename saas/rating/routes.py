@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, post
-from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, QueryParameter
 
@@ -15,9 +14,7 @@ from saas.http_errors import problem_of, validation_problem
 from saas.rating.decisions import quote_and_record
 from saas.rating.quote import Quote
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
-from saas.runtime import Runtime
-from saas.tenancy.guards import RATE, require
-from saas.tenancy.keys import Principal
+from saas.tenancy.guards import RATE, PrincipalDep, RuntimeDep, require
 
 EXAMPLE_QUOTE: dict[str, Any] = {
     "policy": {"state": "TX", "zip_code": "75201", "effective_date": "2026-06-01", "coverage_level": "standard"},
@@ -30,12 +27,12 @@ EXAMPLE_QUOTE: dict[str, Any] = {
 }
 Explain = Annotated[bool, QueryParameter(
     name="explain", description="Include per-feature explanations of the telematics score (slower).")]
-QuoteBody = Annotated[Quote, BodyKwarg(examples=[Example(summary="A Texas driver with telematics", value=EXAMPLE_QUOTE)])]
+QuoteBody = Annotated[Quote, BodyKwarg(examples=[Example(summary="A Texas driver", value=EXAMPLE_QUOTE)])]
 
 
 @post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201)
 async def create_quote(
-    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: QuoteBody, explain: Explain = True
+    rt: RuntimeDep, principal: PrincipalDep, data: QuoteBody, explain: Explain = True
 ) -> QuoteResponse:
     """Price one policy for the caller's tenant and record the decision in its audit chain."""
     require(principal, RATE)
@@ -49,7 +46,7 @@ async def create_quote(
 
 @post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200)
 async def create_quotes_bulk(
-    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    rt: RuntimeDep, principal: PrincipalDep, request: Request[Any, Any, Any],
     explain: Explain = True,
 ) -> BulkResponse:
     """Price up to the bulk limit of quotes in one call: one model call, one audit entry per quote.

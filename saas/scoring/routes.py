@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from saas.runtime import Runtime
 from saas.scoring.schemas import RiskScoreRequest, RiskScoreResponse
 from saas.scoring.service import score_and_record
-from saas.tenancy.guards import RATE, require
-from saas.tenancy.keys import Principal
+from saas.tenancy.guards import RATE, PrincipalDep, RuntimeDep, require
 
 
 @post("/v1/risk-scores", operation_id="createRiskScores", tags=["scoring"], status_code=200)
 async def create_risk_scores(
-    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[RiskScoreRequest],
+    rt: RuntimeDep, principal: PrincipalDep, data: JSONBody[RiskScoreRequest],
     explain: Annotated[bool, QueryParameter(name="explain", description="Include per-feature contributions.")] = True,
 ) -> RiskScoreResponse:
     """Score telematics feature vectors with the shared model under the tenant's mapping."""

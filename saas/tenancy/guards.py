@@ -17,6 +17,11 @@ from saas.errors import Forbidden, Unauthenticated
 from saas.runtime import Runtime
 from saas.tenancy.keys import Principal, authenticate
 
+RuntimeDep = NamedDependency[Runtime]
+"""The process runtime, injected by name into handlers and dependencies."""
+PrincipalDep = NamedDependency[Principal]
+"""The authenticated caller, resolved from its API key by ``provide_principal``."""
+
 RATE = frozenset({"rating", "admin"})
 READ_DECISIONS = frozenset({"rating", "compliance", "admin"})
 COMPLIANCE = frozenset({"compliance", "admin"})
@@ -36,7 +41,7 @@ def api_key_of(request: Request[Any, Any, Any]) -> str:
     raise Unauthenticated("no API key: send 'Authorization: Bearer <api key>'")
 
 
-async def provide_principal(request: Request[Any, Any, Any], rt: NamedDependency[Runtime]) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], rt: RuntimeDep) -> Principal:
     key = api_key_of(request)
     async with rt.db.sessions() as session:
         return await authenticate(session, key)

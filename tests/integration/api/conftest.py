@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import msgspec
 import pytest
-import httpx
 
 from saas.app import create_app
 from saas.db import upgrade_schema

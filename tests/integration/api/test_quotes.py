@@ -70,7 +70,7 @@ async def test_tenants_price_the_same_quote_their_own_way(api: Api) -> None:
     a = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-a"))).json()
     b = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-b"))).json()
     fleet = (await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("fleet-co"))).json()
-    assert len({a["versions"]["tenant_config"], b["versions"]["tenant_config"], fleet["versions"]["tenant_config"]}) == 3
+    assert len({q["versions"]["tenant_config"] for q in (a, b, fleet)}) == 3
     # partner-b and fleet-co use the same model inputs in TX (mileage on); partner-a does not use mileage
     assert b["risk_score"] == fleet["risk_score"] != a["risk_score"]
     assert Decimal(b["premium"]) == Decimal(b["premium"]).quantize(Decimal("1"))  # partner-b rounds to dollars
