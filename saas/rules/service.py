@@ -74,7 +74,7 @@ def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote
 
     def evaluate(quote: Quote) -> bool:
         try:
-            return bool(condition(quote, None))
+            return bool(condition(quote))
         except DecimalException as exc:
             raise EvaluationFault(fault_name(exc)) from None
 

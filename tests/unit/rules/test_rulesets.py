@@ -91,7 +91,7 @@ def test_default_decline_stops_evaluation_with_a_trace(shipped: dict[str, Compil
     result = shipped["CA"].evaluate(quote_with({"drivers": [{"age": 20, "years_licensed": 7}]}))
     assert result.declined is not None and result.declined.rule_id == "licensed-before-age-14"
     assert [step.rule_id for step in result.trace] == ["licensed-before-age-14"]
-    assert result.trace[0].inputs == {"drivers[].years_licensed": "[7]", "drivers[].age": "[20]"}
+    assert result.trace[0].inputs == {"drivers": "1", "drivers[].years_licensed": "[7]", "drivers[].age": "[20]"}
     assert result.adjustments == []
 
 
