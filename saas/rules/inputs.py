@@ -10,7 +10,7 @@ from typing import Any
 
 from saas.rules.ast import Call, Node, Path, children
 from saas.rules.checker import Checked
-from saas.rules.paths import Fn, path_getter
+from saas.rules.paths import ELEMENT, ROOT, Fn, path_getter
 from saas.rules.ruleset import Reader
 
 
@@ -23,29 +23,29 @@ def trace_inputs(tree: Node, checked: Checked) -> tuple[tuple[str, Reader], ...]
 def _collect(node: Node, checked: Checked, over: tuple[str, Fn] | None, found: dict[str, Reader]) -> None:
     if isinstance(node, Path) and id(node) in checked.paths:
         resolved = checked.paths[id(node)]
-        getter = path_getter(resolved)
-        if resolved.scope == "element" and over is not None:
+        if resolved.scope == ELEMENT and over is not None:
             label, items = over
-            found.setdefault(f"{label}[].{'.'.join(node.parts)}", _each(items, getter))
-        else:
-            found.setdefault(".".join(node.parts), _root(getter))
+            found.setdefault(f"{label}[].{'.'.join(node.parts)}", _each(items, path_getter(resolved, ELEMENT)))
+        elif resolved.scope == ROOT:
+            found.setdefault(".".join(node.parts), path_getter(resolved, ROOT))
         return
     if isinstance(node, Call) and len(node.args) == 2 and isinstance(node.args[0], Path):
-        source = node.args[0]
-        source_path = checked.paths.get(id(source))
-        if source_path is not None and source_path.leaf.kind == "list":
-            _collect(node.args[1], checked, (".".join(source.parts), path_getter(source_path)), found)
+        source = checked.paths.get(id(node.args[0]))
+        if source is not None and source.leaf.kind == "list" and source.scope == ROOT:
+            found.setdefault(".".join(node.args[0].parts), _size(path_getter(source, ROOT)))
+            _collect(node.args[1], checked, (".".join(node.args[0].parts), path_getter(source, ROOT)), found)
             return
     for child in children(node):
         _collect(child, checked, over, found)
 
 
-def _root(getter: Fn) -> Reader:
-    return lambda quote: getter(quote, None)
-
-
 def _each(items: Fn, getter: Fn) -> Reader:
     def read(quote: Any) -> list[Any]:
-        return [getter(quote, item) for item in items(quote, None)]
+        return [getter(item) for item in items(quote)]
 
     return read
+
+
+def _size(items: Fn) -> Reader:
+    """A list itself is traced by its length; its elements' fields are traced one by one."""
+    return lambda quote: len(items(quote))

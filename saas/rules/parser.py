@@ -111,7 +111,7 @@ class _Parser:
         self.expect("[")
         options: list[Node] = []
         while self.peek().text != "]" or self.peek().kind != "op":
-            options.append(self.expression(PRECEDENCE["cmp"] + 1))
+            options.append(self.expression(1))
             if self.peek().text != ",":
                 break
             self.advance()

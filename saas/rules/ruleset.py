@@ -75,7 +75,7 @@ class CompiledRuleset:
             condition = rule.condition
             if condition is not None:
                 try:
-                    if not condition(quote, None):
+                    if not condition(quote):
                         continue
                 except DecimalException:
                     continue
@@ -91,7 +91,7 @@ class CompiledRuleset:
             matched, fault = True, None
             if rule.condition is not None:
                 try:
-                    matched = bool(rule.condition(quote, None))
+                    matched = bool(rule.condition(quote))
                 except DecimalException as exc:
                     matched, fault = False, f"fault: {fault_name(exc)}"
             inputs = {label: show(read(quote)) for label, read in rule.inputs}

@@ -25,7 +25,7 @@ from saas.rules.parser import parse
 from saas.rules.paths import Fn
 from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
 from saas.rules.schemas import Adjustment, Rule, RulesetFile
-from saas.rules.sources import expression_location
+from saas.rules.sources import RuleSourceMap, exact_numbers, expression_location
 from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
 
 DEFAULT_STATE = "DEFAULT"
@@ -43,7 +43,7 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
     data, smap = compose(text, file)
     if data is None:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
-    parsed, issues = decode(data, smap, RulesetFile)
+    parsed, issues = decode(exact_numbers(data, "$", smap), smap, RulesetFile)
     if parsed is None:
         if isinstance(data, dict) and isinstance(data.get("rules"), list):
             _decode_rules(data["rules"], smap, issues)
@@ -74,7 +74,7 @@ def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote
 
     def evaluate(quote: Quote) -> bool:
         try:
-            return bool(condition(quote, None))
+            return bool(condition(quote))
         except DecimalException as exc:
             raise EvaluationFault(fault_name(exc)) from None
 
@@ -122,23 +122,12 @@ def _issue(smap: SourceMap, path: str, message: str, hint: str | None = None) ->
     return ConfigIssue(message, smap.location(path), path, hint)
 
 
-class _RuleSourceMap(SourceMap):
-    """The file's source map seen from one rule, so per-rule decoding reports file positions."""
-
-    def __init__(self, smap: SourceMap, prefix: str) -> None:
-        self.__dict__.update(smap.__dict__)
-        self.prefix = prefix
-
-    def location(self, path: str, *, key: bool = False) -> Location:
-        return super().location(self.prefix + path[1:], key=key)
-
-
 def _decode_rules(raw: list[Any], smap: SourceMap, issues: list[ConfigIssue]) -> list[tuple[int, Rule]]:
     rules: list[tuple[int, Rule]] = []
     seen: set[str] = set()
     for index, data in enumerate(raw):
         prefix = f"$.rules[{index}]"
-        rule, found = decode(data, _RuleSourceMap(smap, prefix), Rule)
+        rule, found = decode(data, RuleSourceMap(smap, prefix), Rule)
         issues.extend(replace(issue, path=prefix + issue.path[1:] if issue.path else prefix) for issue in found)
         if rule is None:
             continue
