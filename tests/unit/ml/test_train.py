@@ -1,0 +1,114 @@
+"""Training on a small synthetic set, artifacts without pickle, versions that follow the files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xgboost as xgb
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ml import artifacts
+from ml.synth import FEATURE_COLUMNS, synthesize
+from ml.train import DEFAULT_PARAMS, apply_preprocess, train_risk_model
+from saas.cli import main
+from saas.scoring.model import RiskModel
+
+pytestmark = pytest.mark.unit
+
+FRAME = synthesize(4000, seed=21)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    directory = tmp_path_factory.mktemp("model")
+    result = train_risk_model(FRAME, directory, seed=42, progress=lambda _: None)
+    return directory, result.metrics
+
+
+def test_documented_defaults_are_used() -> None:
+    assert {k: DEFAULT_PARAMS[k] for k in ("objective", "eta", "max_depth", "subsample", "colsample_bytree",
+                                           "lambda", "alpha", "seed", "eval_metric")} == {
+        "objective": "reg:squarederror", "eta": 0.08, "max_depth": 5, "subsample": 0.85, "colsample_bytree": 0.9,
+        "lambda": 1.2, "alpha": 0.2, "seed": 42, "eval_metric": "rmse"}
+
+
+def test_training_learns_the_synthetic_risk(trained: tuple[Path, dict[str, object]]) -> None:
+    _, metrics = trained
+    assert float(metrics["rmse"]) < 0.07  # type: ignore[arg-type]
+    assert float(metrics["r2"]) > 0.85  # type: ignore[arg-type]
+    assert float(metrics["spearman"]) > 0.8  # type: ignore[arg-type]
+    assert metrics["validation_rows"] == 800
+    floor = metrics["noise_floor"]
+    assert isinstance(floor, dict) and floor["rmse"] < metrics["rmse"]  # type: ignore[operator]
+    assert float(metrics["rmse_vs_noise_floor"]) > 1.0  # type: ignore[arg-type]
+    assert 1 <= int(metrics["best_iteration"]) <= 400  # type: ignore[call-overload]
+
+
+def test_artifacts_are_plain_json_and_preprocessing_matches_scikit_learn(trained: tuple[Path, object]) -> None:
+    directory, _ = trained
+    for name in artifacts.ARTIFACT_FILES:
+        json.loads((directory / name).read_text())  # every artifact is JSON, nothing to unpickle
+    train, _ = train_test_split(FRAME, test_size=0.2, random_state=42)
+    raw = train[list(FEATURE_COLUMNS)].to_numpy(np.float64)
+    raw[::9, 0] = np.nan
+    pipe = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    pipe.fit(train[list(FEATURE_COLUMNS)].to_numpy())
+    pre = artifacts.read_preprocess(directory)
+    assert pre.feature_names == list(FEATURE_COLUMNS)
+    assert np.allclose(apply_preprocess(pre, raw), pipe.transform(raw), rtol=0, atol=1e-12)
+
+
+def test_served_scores_equal_the_booster_on_preprocessed_rows(trained: tuple[Path, object]) -> None:
+    directory, _ = trained
+    model = RiskModel.load(directory)
+    raw = FRAME[list(FEATURE_COLUMNS)].to_numpy(np.float64)[:200]
+    booster = xgb.Booster()
+    booster.load_model(str(directory / artifacts.BOOSTER_FILE))
+    pre = artifacts.read_preprocess(directory)
+    direct = booster.predict(xgb.DMatrix(apply_preprocess(pre, raw), feature_names=pre.feature_names))
+    assert np.allclose(model.score(raw), direct, atol=1e-7)
+    meta = artifacts.read_meta(directory)
+    assert meta.dist_stats.pred_p5 < meta.dist_stats.pred_p50 < meta.dist_stats.pred_p95
+    assert len(meta.quantiles) == 1001 and meta.quantiles == sorted(meta.quantiles)
+    assert meta.training_rows == 3200
+
+
+def test_version_is_stable_for_equal_files_and_changes_with_any_artifact(trained: tuple[Path, object],
+                                                                        tmp_path: Path) -> None:
+    directory, _ = trained
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy)
+    assert artifacts.model_version(copy) == artifacts.model_version(directory)
+    for name in artifacts.ARTIFACT_FILES:
+        path = copy / name
+        original = path.read_bytes()
+        path.write_bytes(original.replace(b"}", b" }", 1))
+        assert artifacts.model_version(copy) != artifacts.model_version(directory), name
+        path.write_bytes(original)
+
+
+def test_retraining_is_reproducible(trained: tuple[Path, object], tmp_path: Path) -> None:
+    directory, _ = trained
+    result = train_risk_model(FRAME, tmp_path, seed=42, progress=lambda _: None)
+    assert result.version == artifacts.model_version(directory)
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["ml", "train", "--rows", "1500", "--model-dir", str(tmp_path)]
+    assert main(args) == 0
+    first = artifacts.model_version(tmp_path)
+    assert "round" in capsys.readouterr().out  # progress is shown
+    assert main([*args, "--seed", "7"]) == 0
+    assert "--force-retrain" in capsys.readouterr().out
+    assert artifacts.model_version(tmp_path) == first
+    assert main([*args, "--seed", "7", "--force-retrain"]) == 0
+    assert artifacts.model_version(tmp_path) != first
+    assert main(["ml", "report", "--model-dir", str(tmp_path)]) == 0
+    assert f"version {artifacts.model_version(tmp_path)}" in capsys.readouterr().out
