@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -34,8 +34,27 @@ def utc_timestamp(moment: dt.datetime | None = None) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class Link(NamedTuple):
+    """An entry as the chain sees it: the payload kept as its canonical JSON bytes, never re-parsed,
+    which keeps sealing, verifying and exporting 10,000 entries cheap."""
+
+    tenant_id: str
+    seq: int
+    decision_id: str
+    kind: str
+    created_at: str
+    payload_json: bytes
+    prev_hash: str
+    hash: str
+
+    def entry(self) -> AuditEntry:
+        """The readable form, with the payload decoded to plain JSON values."""
+        return AuditEntry(self.tenant_id, self.seq, self.decision_id, self.kind, self.created_at,
+                          msgspec.json.decode(self.payload_json), self.prev_hash, self.hash)
+
+
 def entry_body(entry: AuditEntry) -> dict[str, Any]:
-    """Everything the hash covers: all fields but the two hashes themselves."""
+    """Everything the hash covers: all fields but the two hashes themselves (the definition)."""
     return {
         "tenant_id": entry.tenant_id,
         "seq": entry.seq,
@@ -47,23 +66,34 @@ def entry_body(entry: AuditEntry) -> dict[str, Any]:
 
 
 def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """sha256(prev_hash + canonical JSON of the entry body): the definition ``link_hash`` implements."""
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
-def seal(tenant_id: str, seq: int, new: NewEntry, prev_hash: str) -> AuditEntry:
-    """Turn a new decision into chain link ``seq``; the payload is normalised to plain JSON values."""
-    payload = msgspec.json.decode(canonical_json(new.payload))
-    unsealed = AuditEntry(
-        tenant_id=tenant_id,
-        seq=seq,
-        decision_id=new.decision_id or str(uuid.uuid4()),
-        kind=new.kind,
-        created_at=utc_timestamp(new.created_at),
-        payload=payload,
-        prev_hash=prev_hash,
-        hash="",
-    )
-    return msgspec.structs.replace(unsealed, hash=chain_hash(prev_hash, entry_body(unsealed)))
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _digest(tenant_id: str, seq: int, decision_id: str, kind: str, created_at: str, payload_json: bytes,
+            prev_hash: str) -> str:
+    """``chain_hash`` without re-encoding the payload: the body's keys are spliced in sorted order."""
+    body = b"".join((
+        prev_hash.encode("ascii"), b'{"created_at":', _ENCODE(created_at), b',"decision_id":', _ENCODE(decision_id),
+        b',"kind":', _ENCODE(kind), b',"payload":', payload_json, b',"seq":', _ENCODE(seq),
+        b',"tenant_id":', _ENCODE(tenant_id), b"}",
+    ))
+    return hashlib.sha256(body).hexdigest()
+
+
+def link_hash(link: Link) -> str:
+    return _digest(*link[:7])
+
+
+def seal(tenant_id: str, seq: int, new: NewEntry, prev_hash: str, *, now: str | None = None) -> Link:
+    """Turn a new decision into chain link ``seq``; ``now`` stamps entries that bring no time."""
+    created_at = utc_timestamp(new.created_at) if new.created_at or now is None else now
+    fields = (tenant_id, seq, new.decision_id or str(uuid.uuid4()), new.kind, created_at,
+              canonical_json(new.payload), prev_hash)
+    return Link(*fields, _digest(*fields))
 
 
 class ChainVerifier:
@@ -89,7 +119,7 @@ class ChainVerifier:
         self.failure = VerifyResult(False, self.checked, self.expected_seq if seq is None else seq, reason)
         return self.failure
 
-    def feed(self, entry: AuditEntry) -> VerifyResult | None:
+    def feed(self, entry: Link) -> VerifyResult | None:
         """None while the chain holds; the failure (also kept in ``failure``) when it breaks."""
         if self.failure is not None:
             return self.failure
@@ -100,7 +130,7 @@ class ChainVerifier:
         self.checked += 1
         return None
 
-    def _problem(self, entry: AuditEntry) -> str | None:
+    def _problem(self, entry: Link) -> str | None:
         first = self.last_seq is None
         if first and self.allow_partial and entry.seq > 1:
             self.last_seq, self.last_hash = entry.seq - 1, entry.prev_hash
@@ -110,7 +140,7 @@ class ChainVerifier:
             return f"seq {entry.seq} belongs to tenant {entry.tenant_id!r}, not {self.tenant_id!r}"
         if entry.prev_hash != self.last_hash:
             return f"seq {entry.seq}: prev_hash does not match the hash of the entry before it"
-        if chain_hash(entry.prev_hash, entry_body(entry)) != entry.hash:
+        if link_hash(entry) != entry.hash:
             return f"seq {entry.seq}: hash does not match its content (entry altered)"
         return None
 

@@ -13,8 +13,8 @@ from typing import Literal
 
 import msgspec
 
-from saas.audit.chain import ChainVerifier, canonical_json
-from saas.audit.schemas import AuditEntry, VerifyResult
+from saas.audit.chain import ChainVerifier, Link, canonical_json
+from saas.audit.schemas import VerifyResult
 
 ExportFormat = Literal["jsonl", "csv"]
 
@@ -22,18 +22,32 @@ CSV_COLUMNS = ("tenant_id", "seq", "decision_id", "kind", "created_at", "payload
 """CSV column order; ``payload`` holds the canonical JSON text of the payload."""
 
 
-def jsonl_line(entry: AuditEntry) -> bytes:
-    return canonical_json(entry) + b"\n"
+class ExportedLine(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One JSON Lines entry: the fields of ``AuditEntry`` with the payload carried as raw JSON."""
+
+    tenant_id: str
+    seq: int
+    decision_id: str
+    kind: str
+    created_at: str
+    payload: msgspec.Raw
+    prev_hash: str
+    hash: str
+
+
+def jsonl_line(link: Link) -> bytes:
+    line = ExportedLine(link.tenant_id, link.seq, link.decision_id, link.kind, link.created_at,
+                        msgspec.Raw(link.payload_json), link.prev_hash, link.hash)
+    return canonical_json(line) + b"\n"
 
 
 def csv_header() -> bytes:
     return _csv_row(CSV_COLUMNS)
 
 
-def csv_line(entry: AuditEntry) -> bytes:
-    values = [getattr(entry, name) for name in CSV_COLUMNS]
-    values[CSV_COLUMNS.index("payload")] = canonical_json(entry.payload).decode("utf-8")
-    return _csv_row(values)
+def csv_line(link: Link) -> bytes:
+    return _csv_row([link.tenant_id, link.seq, link.decision_id, link.kind, link.created_at,
+                     link.payload_json.decode("utf-8"), link.prev_hash, link.hash])
 
 
 def _csv_row(values: Iterable[object]) -> bytes:
@@ -46,7 +60,7 @@ class Unreadable(Exception):
     """A line that is not an export entry at all (truncated, not JSON, missing columns)."""
 
 
-def read_entries(lines: Iterable[str | bytes]) -> Iterator[AuditEntry]:
+def read_entries(lines: Iterable[str | bytes]) -> Iterator[Link]:
     """Entries of an export in file order; the format is told by the first non-blank line."""
     texts = (line.decode("utf-8") if isinstance(line, bytes) else line for line in lines)
     texts = (text for text in texts if text.strip())
@@ -62,23 +76,31 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _read_jsonl(texts: Iterator[str]) -> Iterator[AuditEntry]:
+def _canonical_payload(raw: bytes | str | msgspec.Raw) -> bytes:
+    """Files may have been re-serialised by other tools: what is hashed is the payload's meaning."""
+    return canonical_json(msgspec.json.decode(raw))
+
+
+def _read_jsonl(texts: Iterator[str]) -> Iterator[Link]:
     for number, text in enumerate(texts, start=1):
         try:
-            yield msgspec.json.decode(text.strip(), type=AuditEntry)
+            line = msgspec.json.decode(text.strip(), type=ExportedLine)
+            yield Link(line.tenant_id, line.seq, line.decision_id, line.kind, line.created_at,
+                       _canonical_payload(line.payload), line.prev_hash, line.hash)
         except msgspec.DecodeError as exc:
             raise Unreadable(f"line {number}: {exc}") from None
 
 
-def _read_csv(texts: Iterator[str]) -> Iterator[AuditEntry]:
-    reader = csv.DictReader(texts)
-    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+def _read_csv(texts: Iterator[str]) -> Iterator[Link]:
+    reader = csv.reader(texts)
+    if tuple(next(reader, ())) != CSV_COLUMNS:
         raise Unreadable(f"CSV header must be {','.join(CSV_COLUMNS)}")
     for row in reader:
         try:
-            fields = {**row, "seq": int(row["seq"]), "payload": msgspec.json.decode(row["payload"])}
-            yield msgspec.convert(fields, AuditEntry)
-        except (ValueError, TypeError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            tenant_id, seq, decision_id, kind, created_at, payload, prev_hash, hash_ = row
+            yield Link(tenant_id, int(seq), decision_id, kind, created_at, _canonical_payload(payload), prev_hash,
+                       hash_)
+        except (ValueError, msgspec.DecodeError) as exc:
             raise Unreadable(f"line {reader.line_num}: {exc}") from None
 
 

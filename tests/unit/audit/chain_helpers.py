@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from saas.audit.chain import GENESIS_HASH, seal
+from saas.audit.chain import GENESIS_HASH, Link, seal
 from saas.audit.export import csv_header, csv_line, jsonl_line
-from saas.audit.schemas import AuditEntry, NewEntry
+from saas.audit.schemas import NewEntry
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def build_chain(count: int, tenant_id: str = "acme") -> list[AuditEntry]:
-    entries: list[AuditEntry] = []
+def build_chain(count: int, tenant_id: str = "acme") -> list[Link]:
+    entries: list[Link] = []
     prev = GENESIS_HASH
     for seq in range(1, count + 1):
         new = NewEntry("quote", {"premium": f"{100 + seq}.25", "n": seq}, created_at=T0 + dt.timedelta(hours=seq))
@@ -21,7 +21,7 @@ def build_chain(count: int, tenant_id: str = "acme") -> list[AuditEntry]:
     return entries
 
 
-def export_lines(entries: list[AuditEntry], fmt: str) -> list[str]:
+def export_lines(entries: list[Link], fmt: str) -> list[str]:
     if fmt == "jsonl":
         return [jsonl_line(entry).decode() for entry in entries]
     return [csv_header().decode(), *(csv_line(entry).decode() for entry in entries)]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import msgspec
 import pytest
 
-from saas.audit.chain import chain_hash, entry_body
+from saas.audit.chain import link_hash
 from saas.audit.export import csv_line, jsonl_line, verify_export
 from tests.unit.audit.chain_helpers import body_offset, build_chain, export_lines
 
@@ -31,7 +30,7 @@ def test_bytes_lines_verify_like_text(fmt: str) -> None:
 def test_edited_row_is_found_at_that_row(fmt: str) -> None:
     chain = build_chain(10)
     lines = export_lines(chain, fmt)
-    edited = msgspec.structs.replace(chain[6], payload={"premium": "1.00", "n": 7})
+    edited = chain[6]._replace(payload_json=b'{"n":7,"premium":"1.00"}')
     lines[body_offset(fmt) + 6] = (jsonl_line if fmt == "jsonl" else csv_line)(edited).decode()
     result = verify_export(lines)
     assert (result.ok, result.first_bad_seq, result.checked) == (False, 7, 6)
@@ -71,16 +70,16 @@ def test_inserted_copy_of_another_row_is_found_where_it_sits(fmt: str) -> None:
 def test_inserted_fabricated_row_is_found_where_it_sits() -> None:
     chain = build_chain(6)
     lines = export_lines(chain, "jsonl")
-    forged = msgspec.structs.replace(chain[3], decision_id="forged", hash="f" * 64)
-    lines.insert(3, jsonl_line(msgspec.structs.replace(forged, seq=4)).decode())
+    forged = chain[3]._replace(decision_id="forged", hash="f" * 64)
+    lines.insert(3, jsonl_line(forged).decode())
     assert verify_export(lines).first_bad_seq == 4
 
 
 def test_a_perfectly_rehashed_insertion_breaks_the_next_row() -> None:
     """Without a secret, a forger can hash one row correctly; the row after it still breaks."""
     chain = build_chain(6)
-    forged = msgspec.structs.replace(chain[3], decision_id="forged", payload={"premium": "0.01"})
-    forged = msgspec.structs.replace(forged, hash=chain_hash(forged.prev_hash, entry_body(forged)))
+    forged = chain[3]._replace(decision_id="forged", payload_json=b'{"premium":"0.01"}')
+    forged = forged._replace(hash=link_hash(forged))
     lines = export_lines([*chain[:3], forged, *chain[3:]], "jsonl")
     result = verify_export(lines)
     assert (result.ok, result.first_bad_seq) == (False, 5)
@@ -93,7 +92,7 @@ def test_a_date_range_export_is_anchored_at_its_first_entry(fmt: str) -> None:
 
 def test_a_partial_export_still_has_its_first_hash_checked() -> None:
     chain = build_chain(8)
-    chain[4] = msgspec.structs.replace(chain[4], kind="risk_score")
+    chain[4] = chain[4]._replace(kind="risk_score")
     result = verify_export(export_lines(chain[4:], "jsonl"))
     assert result.first_bad_seq == 5
 
@@ -122,6 +121,12 @@ def test_jsonl_lines_are_self_contained() -> None:
     line = json.loads(export_lines(build_chain(2), "jsonl")[1])
     assert set(line) == {"tenant_id", "seq", "decision_id", "kind", "created_at", "payload", "prev_hash", "hash"}
     assert line["seq"] == 2 and len(line["prev_hash"]) == 64
+
+
+def test_a_reformatted_payload_still_verifies_but_a_changed_one_does_not() -> None:
+    lines = export_lines(build_chain(3), "jsonl")
+    assert verify_export([lines[0], lines[1].replace('"n":2', '"n": 2'), lines[2]]).ok
+    assert verify_export([lines[0], lines[1].replace('"n":2', '"n":2.0'), lines[2]]).first_bad_seq == 2
 
 
 def test_an_empty_file_verifies_as_zero_entries() -> None:

@@ -50,7 +50,11 @@ async def test_append_assigns_gapless_seq_per_tenant(sqlite_database: Database) 
     assert [e.seq for e in first + more] == [1, 2, 3, 4, 5]
     assert [e.seq for e in other] == [1, 2]
     assert more[0].prev_hash == first[-1].hash
-    assert first[0].payload == {"premium": "100.10", "i": 0}
+    assert first[0].payload == {"premium": Decimal("100.10"), "i": 0}
+    async with sqlite_database.session_scope() as session:
+        stored = await get_decision(session, a, first[0].decision_id)
+    assert stored.payload == {"premium": "100.10", "i": 0}
+    assert stored.hash == first[0].hash
 
 
 async def test_concurrent_appends_on_sqlite_stay_gapless(sqlite_database: Database) -> None:

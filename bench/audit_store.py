@@ -1,0 +1,115 @@
+"""Audit chain and API key figures: bulk append, verify, export, and authentication with the cache.
+
+Run: .venv/bin/python bench/audit_store.py [--postgres]   (SQLite file by default; --postgres starts a
+throw-away server with the test tooling). Prints absolute times and the ratios measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from saas.audit.export import verify_export  # noqa: E402
+from saas.audit.schemas import NewEntry  # noqa: E402
+from saas.audit.service import append_decisions, export, verify  # noqa: E402
+from saas.db import Database, upgrade_schema  # noqa: E402
+from saas.tenancy.auth_cache import AuthCache  # noqa: E402
+from saas.tenancy.keys import authenticate, create_key  # noqa: E402
+
+BULK = 10_000
+
+
+def decision_payload(i: int) -> dict[str, object]:
+    """Roughly the size of a quote decision with its factors explained (~1.5 KB)."""
+    factors = [{"name": f"factor_{k}", "value": Decimal("1.0375"), "type": "multiplier", "source": "rate_table",
+                "explanation": "Territory factor for ZIP 94103 from the deployed rate table"} for k in range(8)]
+    return {"premium": Decimal(f"{900 + i % 500}.42"), "state": "CA", "factors": factors,
+            "versions": {"rate_table": "a" * 64, "ruleset": "b" * 64, "model": "c" * 64}}
+
+
+async def timed(label: str, coro: object) -> float:
+    start = time.perf_counter()
+    await coro  # type: ignore[misc]
+    elapsed = time.perf_counter() - start
+    print(f"{label:<48} {elapsed * 1000:9.1f} ms")
+    return elapsed
+
+
+async def bench_chain(db: Database) -> None:
+    entries = [NewEntry("quote", decision_payload(i)) for i in range(BULK)]
+
+    async def append() -> None:
+        async with db.session_scope() as session:
+            await append_decisions(session, "bench", entries)
+
+    async def verify_all() -> None:
+        async with db.sessions() as session:
+            assert (await verify(session, "bench")).ok
+
+    chunks: list[bytes] = []
+
+    async def export_all() -> None:
+        async with db.sessions() as session:
+            chunks.extend([chunk async for chunk in export(session, "bench", fmt="jsonl")])
+
+    appended = await timed(f"append {BULK} decisions in one transaction", append())
+    print(f"{'  per decision':<48} {appended / BULK * 1e6:9.1f} us")
+    await timed(f"verify {BULK} entries from the database", verify_all())
+    await timed(f"export {BULK} entries as jsonl", export_all())
+    lines = b"".join(chunks).decode().splitlines()
+    start = time.perf_counter()
+    assert verify_export(lines).checked == BULK
+    print(f"{'offline verify of the export':<48} {(time.perf_counter() - start) * 1000:9.1f} ms")
+
+
+async def bench_auth(db: Database, rounds: int = 2000) -> None:
+    async with db.session_scope() as session:
+        _, plaintext = await create_key(session, "bench", "rating", "bench")
+    cold, warm = AuthCache(ttl=0), AuthCache()
+    timings = {}
+    for label, cache in (("uncached", cold), ("cached", warm)):
+        async with db.sessions() as session:
+            start = time.perf_counter()
+            for _ in range(rounds):
+                await authenticate(session, plaintext, cache=cache)
+            timings[label] = (time.perf_counter() - start) / rounds
+        print(f"{'authenticate, ' + label:<48} {timings[label] * 1e6:9.1f} us")
+    print(f"{'  cached speed-up (same run)':<48} {timings['uncached'] / timings['cached']:9.1f} x")
+
+
+async def main(use_postgres: bool) -> None:
+    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
+          f"python {platform.python_version()}")
+    server = None
+    if use_postgres:
+        from tests.services import PostgresServer
+
+        server = PostgresServer().start()
+        url = server.create_database("bench")
+    else:
+        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='saas-bench-')}/bench.db"
+    db = Database(url)
+    print(f"database: {db.dialect}")
+    try:
+        await upgrade_schema(db)
+        await bench_chain(db)
+        await bench_auth(db)
+    finally:
+        await db.dispose()
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", action="store_true")
+    asyncio.run(main(parser.parse_args().postgres))
