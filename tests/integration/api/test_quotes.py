@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from saas.rating.routes import EXAMPLE_QUOTE
+from saas.tenancy.ratelimit import TenantRateLimiter
 from tests.integration.api.conftest import Api
 
 pytestmark = pytest.mark.integration
@@ -183,3 +184,18 @@ async def test_operations_endpoints(api: Api) -> None:
     schema = (await api.client.get("/schema/openapi.json")).json()
     assert "/v1/quotes" in schema["paths"] and "/v1/quotes/bulk" in schema["paths"]
     assert "75201" in json.dumps(schema["paths"]["/v1/quotes"]["post"]["requestBody"])
+
+
+async def test_rate_limit_is_per_tenant_and_a_429_problem(api: Api) -> None:
+    original = api.runtime.limiter
+    api.runtime.limiter = TenantRateLimiter(60, burst=2)
+    try:
+        statuses = [(await api.client.post("/v1/quotes?explain=false", json=quote_body(),
+                                           headers=api.auth("partner-a"))).status_code for _ in range(3)]
+        assert statuses == [201, 201, 429]
+        limited = await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-a"))
+        assert limited.json()["type"] == "rate-limited" and limited.headers["retry-after"] == "1"
+        other = await api.client.post("/v1/quotes", json=quote_body(), headers=api.auth("partner-b"))
+        assert other.status_code == 201
+    finally:
+        api.runtime.limiter = original
