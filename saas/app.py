@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         await rt.record_snapshots()
 
     async def shutdown(app: Litestar) -> None:
-        await rt.db.dispose()
+        await rt.close()
 
     return Litestar(
         route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,

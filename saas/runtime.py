@@ -13,6 +13,7 @@ import msgspec
 
 import saas
 from saas.audit.snapshots import put_snapshot
+from saas.audit.writer import AuditWriter
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
 from saas.metrics import Metrics
@@ -40,6 +41,7 @@ class Runtime:
     model: RiskModel
     db: Database
     limiter: TenantRateLimiter
+    audit: AuditWriter
     metrics: Metrics = field(default_factory=Metrics)
     code_version: str = field(default_factory=code_version)
 
@@ -47,9 +49,13 @@ class Runtime:
     def load(cls, settings: Settings) -> Runtime:
         """Load configuration and model; raises ConfigError listing every problem."""
         catalog = load_catalog_or_raise(settings.tenants_dir, settings.rulesets_dir)
-        return cls(settings=settings, catalog=catalog, model=RiskModel.load(settings.model_dir),
-                   db=Database(settings.database_url),
-                   limiter=TenantRateLimiter(settings.rate_limit_per_minute))
+        db = Database(settings.database_url)
+        return cls(settings=settings, catalog=catalog, model=RiskModel.load(settings.model_dir), db=db,
+                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), audit=AuditWriter(db))
+
+    async def close(self) -> None:
+        await self.audit.close()
+        await self.db.dispose()
 
     async def record_snapshots(self) -> None:
         """Store every loaded input by content hash, so any decision made now can be replayed later."""

@@ -15,7 +15,7 @@ import anyio
 import msgspec
 
 from saas.audit.schemas import NewEntry
-from saas.audit.service import append_decisions, get_decision
+from saas.audit.service import get_decision
 from saas.audit.snapshots import get_snapshot
 from saas.errors import ModelError, SaasError
 from saas.rating.lookups import compile_table
@@ -45,7 +45,9 @@ def resolve(rt: Runtime, tenant: LoadedTenant, quote: Quote) -> Pinned | SaasErr
 async def quote_and_record(
     rt: Runtime, tenant_id: str, quotes: Sequence[Quote], *, explain: bool
 ) -> list[Priced | SaasError]:
-    """Price quotes for one tenant and append one audit entry per priced quote, atomically."""
+    """Price quotes for one tenant and append one audit entry per priced quote, atomically.
+
+    Returns only after the entries are committed (group commit, ``saas.audit.writer``)."""
     tenant = rt.catalog.tenant(tenant_id)
     pinned = [resolve(rt, tenant, q) for q in quotes]
     now = dt.datetime.now(dt.UTC)
@@ -55,9 +57,7 @@ async def quote_and_record(
 
     results = await anyio.to_thread.run_sync(work) if len(quotes) > THREAD_THRESHOLD else work()
     entries = [_entry(p, explain, now) for p in results if isinstance(p, Priced)]
-    if entries:
-        async with rt.db.session_scope() as session:
-            await append_decisions(session, tenant_id, entries)
+    await rt.audit.append(tenant_id, entries)
     return results
 
 

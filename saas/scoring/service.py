@@ -12,7 +12,6 @@ import uuid
 import msgspec
 
 from saas.audit.schemas import NewEntry
-from saas.audit.service import append_decisions
 from saas.errors import RatingError
 from saas.runtime import Runtime
 from saas.scoring.explain import explain_batch
@@ -56,6 +55,5 @@ async def score_and_record(rt: Runtime, tenant_id: str, request: RiskScoreReques
                         payload={"request": msgspec.to_builtins(d), "state": request.state, "score": s,
                                  "model_version": response.model_version, "tenant_config": tenant.content_hash})
                for d, s in zip(request.drivers, response.scores, strict=True)]
-    async with rt.db.session_scope() as session:
-        await append_decisions(session, tenant_id, entries)
+    await rt.audit.append(tenant_id, entries)
     return response

@@ -51,4 +51,4 @@ async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=create_app(settings, runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=120) as client:
         yield Api(client, runtime, keys)
-    await runtime.db.dispose()
+    await runtime.close()

@@ -23,7 +23,7 @@ def test_bucket_is_per_tenant_and_refills() -> None:
     limiter = TenantRateLimiter(60, burst=3, clock=clock)
     for _ in range(3):
         limiter.take("a")
-    with pytest.raises(RateLimited, match="retry in 1.0s"):
+    with pytest.raises(RateLimited, match=r"retry in 1\.0s"):
         limiter.take("a")
     limiter.take("b")  # another tenant is untouched
     clock.now = 1.0
