@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from saas.audit.export import verify_export  # noqa: E402
-from saas.audit.schemas import NewEntry  # noqa: E402
-from saas.audit.service import append_decisions, export, verify  # noqa: E402
-from saas.db import Database, upgrade_schema  # noqa: E402
-from saas.tenancy.auth_cache import AuthCache  # noqa: E402
-from saas.tenancy.keys import authenticate, create_key  # noqa: E402
+from saas.audit.export import verify_export
+from saas.audit.schemas import NewEntry
+from saas.audit.service import append_decisions, export, verify
+from saas.db import Database, upgrade_schema
+from saas.tenancy.auth_cache import AuthCache
+from saas.tenancy.keys import authenticate, create_key
 
 BULK = 10_000
 
