@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from saas import db
 from saas.db import SQLITE_BUSY_TIMEOUT_MS, Database, upgrade_schema
+from tests.services import free_port
 
 pytestmark = pytest.mark.unit
 
@@ -54,3 +55,14 @@ async def test_the_default_database_follows_saas_database_url(tmp_path: Path,
             assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await db.dispose_default()
+
+
+async def test_ping_tells_whether_the_database_answers(tmp_path: Path) -> None:
+    reachable = Database(f"sqlite+aiosqlite:///{tmp_path / 'saas.db'}")
+    nobody_listens = Database(f"postgresql+asyncpg://saas@127.0.0.1:{free_port()}/saas")
+    try:
+        assert await reachable.ping() is True
+        assert await nobody_listens.ping() is False
+    finally:
+        await reachable.dispose()
+        await nobody_listens.dispose()
