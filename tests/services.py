@@ -48,20 +48,35 @@ class PostgresServer:
 
     def _run(self, *args: str) -> None:
         command = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
-        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=self.root, check=False)
+        if done.returncode != 0:
+            log = self.root / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}{done.stdout}\n{tail}")
 
-    def start(self) -> PostgresServer:
+    def start(self, attempts: int = 3) -> PostgresServer:
+        """Start on a free port; another process may grab the port first, so try a few."""
         if self.as_root:
             user = pwd.getpwnam("postgres")
             os.chown(self.root, user.pw_uid, user.pw_gid)
-        data = self.root / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--no-locale", "--no-sync")
+        self._run(str(self.bin / "initdb"), "-D", str(self.root / "data"), "-U", "postgres", "-A", "trust",
+                  "-E", "UTF8", "--no-locale", "--no-sync")
+        for attempt in range(attempts):
+            try:
+                self._pg_ctl_start()
+                return self
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    shutil.rmtree(self.root, ignore_errors=True)
+                    raise
+                self.port = free_port()
+        return self
+
+    def _pg_ctl_start(self) -> None:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.root / "log"),
-                  "-w", "-t", str(int(STARTUP_TIMEOUT_S)), "start")
-        return self
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-o", options, "-l",
+                  str(self.root / "log"), "-w", "-t", str(int(STARTUP_TIMEOUT_S)), "start")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
@@ -85,7 +100,16 @@ class RedisServer:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> RedisServer:
+    def start(self, attempts: int = 3) -> RedisServer:
+        """Start on a free port, retrying on a new one if another process took it meanwhile."""
+        for _ in range(attempts):
+            if self._launch():
+                return self
+            self.port = free_port()
+        self.stop()
+        raise RuntimeError(f"redis-server did not start after {attempts} attempts")
+
+    def _launch(self) -> bool:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -95,10 +119,12 @@ class RedisServer:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not self._pong():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"redis-server did not start on port {self.port}")
+                if self.process.poll() is None:
+                    self.process.terminate()
+                    self.process.wait(timeout=10)
+                return False
             time.sleep(0.05)
-        return self
+        return True
 
     def _pong(self) -> bool:
         try:

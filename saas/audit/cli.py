@@ -1,12 +1,17 @@
-"""``saas audit ...``: offline verification of export files, and exports for a tenant."""
+"""``saas audit ...``: exports of a tenant's chain, and their offline verification."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from saas.audit.export import verify_export
+from saas.audit.service import export
+from saas.db import run_in_session
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,6 +19,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = audit.add_parser("verify", help="verify an export file (jsonl or csv) offline")
     check.add_argument("file", type=Path)
     check.set_defaults(run=_verify)
+    dump = audit.add_parser("export", help="write a tenant's entries created in [--from, --to) to stdout")
+    dump.add_argument("--tenant", required=True)
+    dump.add_argument("--from", dest="start", type=_moment, help="ISO-8601 date or time, UTC unless given")
+    dump.add_argument("--to", dest="end", type=_moment)
+    dump.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
+    dump.set_defaults(run=_export)
+
+
+def _moment(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _export(args: argparse.Namespace) -> int:
+    async def write(session: AsyncSession) -> None:
+        async for chunk in export(session, args.tenant, args.start, args.end, args.fmt):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+
+    run_in_session(write)
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:

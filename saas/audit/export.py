@@ -104,8 +104,13 @@ def _read_csv(texts: Iterator[str]) -> Iterator[Link]:
             raise Unreadable(f"line {reader.line_num}: {exc}") from None
 
 
-def verify_export(lines: Iterable[str | bytes]) -> VerifyResult:
-    """Check an export file offline; a date-range export is anchored at its first entry."""
+def verify_export(lines: Iterable[str | bytes] | str | bytes) -> VerifyResult:
+    """Check an export offline (its lines, or its whole text); a date-range export is anchored at its
+    first entry. Whole texts are split on newlines only: ``str.splitlines`` would also split inside
+    payloads holding U+2028 and friends, which canonical JSON leaves unescaped."""
+    if isinstance(lines, str | bytes):
+        text = lines.decode("utf-8") if isinstance(lines, bytes) else lines
+        lines = text.split("\n")
     verifier = ChainVerifier(allow_partial=True)
     try:
         for entry in read_entries(lines):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-EntryKind = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+EntryKind = Annotated[str, Meta(pattern=KIND_PATTERN.pattern)]
 """An open vocabulary ("quote", "risk_score", "replay", ...): new decision kinds need no migration."""
+MAX_DECISION_ID = 64
 
 
 class NewEntry(Struct, forbid_unknown_fields=True, frozen=True):
@@ -18,6 +21,13 @@ class NewEntry(Struct, forbid_unknown_fields=True, frozen=True):
     payload: Any
     decision_id: str | None = None
     created_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        """Also on plain construction, where msgspec does not apply ``Meta`` constraints."""
+        if not KIND_PATTERN.match(self.kind):
+            raise ValueError(f"entry kind must match {KIND_PATTERN.pattern}, got {self.kind!r}")
+        if self.decision_id is not None and not 0 < len(self.decision_id) <= MAX_DECISION_ID:
+            raise ValueError(f"decision id must be 1 to {MAX_DECISION_ID} characters")
 
 
 class AuditEntry(Struct, forbid_unknown_fields=True, frozen=True):

@@ -77,6 +77,12 @@ def _check_new_key(tenant_id: str, role: str, name: str) -> None:
         raise ValidationFailed("principal name must be 1 to 120 characters", path="name")
 
 
+async def _key_by_id(session: AsyncSession, key_id: str) -> ApiKey | None:
+    """The one unscoped read: a key is how its tenant is learnt. Always fresh from the database."""
+    stmt = select(ApiKey).where(ApiKey.id == key_id).execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def create_key(session: AsyncSession, tenant_id: str, role: str, name: str) -> tuple[ApiKeyInfo, str]:
     """A new key; the plaintext is returned here once and can never be recovered afterwards."""
     _check_new_key(tenant_id, role, name)
@@ -99,7 +105,7 @@ async def revoke_key(session: AsyncSession, key_id: str, *, tenant_id: str | Non
     if tenant_id is not None:
         row: ApiKey | None = await KeyRepository(session, tenant_id).get_one_or_none(ApiKey.id == key_id)
     else:
-        row = (await session.execute(select(ApiKey).where(ApiKey.id == key_id))).scalar_one_or_none()
+        row = await _key_by_id(session, key_id)
     if row is None:
         raise NotFound(f"API key {key_id} not found")
     if row.revoked_at is None:
@@ -116,12 +122,9 @@ async def authenticate(session: AsyncSession, plaintext: str, *, cache: AuthCach
     if cached is not None:
         return cached
     match = KEY_PATTERN.match(plaintext)
-    key_id, secret = (match["key_id"], match["secret"]) if match else ("", plaintext)
-    row = None
-    if match:
-        row = (await session.execute(select(ApiKey).where(ApiKey.id == key_id))).scalar_one_or_none()
+    row = await _key_by_id(session, match["key_id"]) if match else None
     stored = row.secret_sha256 if row is not None else _NO_SUCH_KEY
-    genuine = hmac.compare_digest(secret_digest(secret), stored)
+    genuine = hmac.compare_digest(secret_digest(match["secret"] if match else plaintext), stored)
     if row is None or not genuine or row.revoked_at is not None:
         raise Unauthenticated("invalid or revoked API key")
     principal = Principal(row.tenant_id, row.id, row.role, row.name)

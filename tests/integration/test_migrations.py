@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+import saas.audit.models
+import saas.tenancy.models  # noqa: F401  (the tables the migrations must match)
 from saas.db import Base, Database, downgrade_schema, upgrade_schema
 from tests.services import PostgresServer
 
@@ -44,3 +48,17 @@ async def test_upgrade_head_on_postgresql(postgres_server: PostgresServer) -> No
 
 async def test_upgrade_head_on_sqlite(tmp_path: Path) -> None:
     await round_trip(Database(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"))
+
+
+async def test_migrations_match_the_models(postgres_server: PostgresServer) -> None:
+    """A model changed without a migration (or the reverse) shows up here, on PostgreSQL."""
+    database = Database(postgres_server.create_database("drift_check"))
+    try:
+        await upgrade_schema(database)
+        async with database.engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}),
+                                              Base.metadata))
+    finally:
+        await database.dispose()
+    assert diff == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from saas.audit.chain import GENESIS_HASH, Link, seal
+from saas.audit.chain import GENESIS_HASH, Link, link_hash, seal
 from saas.audit.export import csv_header, csv_line, jsonl_line
 from saas.audit.schemas import NewEntry
 
@@ -19,6 +19,15 @@ def build_chain(count: int, tenant_id: str = "acme") -> list[Link]:
         entries.append(seal(tenant_id, seq, new, prev))
         prev = entries[-1].hash
     return entries
+
+
+def relink(links: list[Link]) -> list[Link]:
+    """Recompute every prev_hash and hash: what a forger who rewrites a whole file would do."""
+    out: list[Link] = []
+    for link in links:
+        moved = link._replace(prev_hash=out[-1].hash if out else GENESIS_HASH)
+        out.append(moved._replace(hash=link_hash(moved)))
+    return out
 
 
 def export_lines(entries: list[Link], fmt: str) -> list[str]:

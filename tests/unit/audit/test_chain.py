@@ -111,3 +111,10 @@ def test_a_whole_chain_must_start_at_genesis() -> None:
     verifier = ChainVerifier(allow_partial=False)
     assert verifier.feed(build_chain(3)[1]) is not None
     assert verifier.result().first_bad_seq == 1
+
+
+@pytest.mark.parametrize("bad", [{"kind": "Quote"}, {"kind": ""}, {"decision_id": ""}, {"decision_id": "x" * 65}])
+def test_new_entries_are_checked_when_built(bad: dict[str, str]) -> None:
+    fields = {"kind": "quote", "payload": {}, **bad}
+    with pytest.raises(ValueError):
+        NewEntry(**fields)  # type: ignore[arg-type]

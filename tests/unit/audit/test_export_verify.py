@@ -8,7 +8,7 @@ import pytest
 
 from saas.audit.chain import link_hash
 from saas.audit.export import csv_line, jsonl_line, verify_export
-from tests.unit.audit.chain_helpers import body_offset, build_chain, export_lines
+from tests.unit.audit.chain_helpers import body_offset, build_chain, export_lines, relink
 
 pytestmark = pytest.mark.unit
 
@@ -127,6 +127,23 @@ def test_a_reformatted_payload_still_verifies_but_a_changed_one_does_not() -> No
     lines = export_lines(build_chain(3), "jsonl")
     assert verify_export([lines[0], lines[1].replace('"n":2', '"n": 2'), lines[2]]).ok
     assert verify_export([lines[0], lines[1].replace('"n":2', '"n":2.0'), lines[2]]).first_bad_seq == 2
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_whole_export_verifies_even_with_unicode_line_separators_in_payloads(fmt: str) -> None:
+    chain = build_chain(3)
+    chain = relink([chain[0]._replace(payload_json='{"note":"a\u2028b\x85c"}'.encode()), *chain[1:]])
+    whole = "".join(export_lines(chain, fmt))
+    assert verify_export(whole).checked == 3
+    assert verify_export(whole.encode()).checked == 3
+
+
+def test_a_wholly_rewritten_file_is_consistent_offline() -> None:
+    """The documented limit: only an anchor kept elsewhere (the head, an earlier export) shows this."""
+    chain = build_chain(4)
+    forged = relink([*chain[:2], chain[2]._replace(payload_json=b'{"premium":"0.01"}'), chain[3]])
+    assert verify_export(export_lines(forged, "jsonl")).ok
+    assert forged[-1].hash != chain[-1].hash
 
 
 def test_an_empty_file_verifies_as_zero_entries() -> None:
