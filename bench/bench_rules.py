@@ -18,7 +18,6 @@ import argparse
 import os
 import platform
 import random
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,14 +26,12 @@ from typing import Any
 import msgspec
 import rule_engine
 import zen
+from rules_engines import to_rule_engine, to_zen
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.rules_engines import to_rule_engine, to_zen  # noqa: E402
-from saas.rating.quote import Quote  # noqa: E402
-from saas.rules import CompiledRuleset, load_rulesets  # noqa: E402
-from saas.rules.parser import parse  # noqa: E402
-from saas.settings import ROOT  # noqa: E402
+from saas.rating.quote import Quote
+from saas.rules import CompiledRuleset, load_rulesets
+from saas.rules.parser import parse
+from saas.settings import ROOT
 
 Matcher = Callable[[dict[str, Any]], bool]
 
@@ -59,8 +56,9 @@ def random_quote(rng: random.Random) -> dict[str, Any]:
                         "violations": rng.choice([0, 0, 0, 1, 2]), "at_fault_accidents": rng.choice([0, 0, 0, 1]),
                         "credit_tier": rng.choice(["excellent", "good", "fair", "poor", None])})
     quote: dict[str, Any] = {
-        "policy": {"state": rng.choice(["CA", "NY", "TX", "FL", "MI", "HI", "MA"]), "zip_code": "9%04d" % rng.randint(0, 9999),
-                   "effective_date": "2026-0%d-15" % rng.randint(1, 9), "years_with_company": rng.randint(0, 20)},
+        "policy": {"state": rng.choice(["CA", "NY", "TX", "FL", "MI", "HI", "MA"]),
+                   "zip_code": f"9{rng.randint(0, 9999):04d}", "effective_date": f"2026-0{rng.randint(1, 9)}-15",
+                   "years_with_company": rng.randint(0, 20)},
         "vehicle": {"model_year": rng.randint(2000, 2026), "annual_mileage": rng.randint(1000, 30000)},
         "drivers": drivers,
         "coverages": {"pip": rng.random() < 0.6, "liability": rng.random() < 0.95},
@@ -90,21 +88,8 @@ def ours_per_second(ruleset: CompiledRuleset, quotes: list[Quote], repeat: int) 
 def engine_rules(ruleset: CompiledRuleset, translate: Callable[[Any], str],
                  build: Callable[[str], Matcher]) -> list[tuple[str, Matcher | None, bool]]:
     """(rule id, matcher or None for rules without ``when``, declines) in evaluation order."""
-    sources = {**_sources(ruleset.base), **_sources(ruleset)} if ruleset.base else _sources(ruleset)
-    out = []
-    for rule in ruleset.rules:
-        when = sources[rule.id]
-        out.append((rule.id, build(translate(parse(when))) if when else None, rule.declines))
-    return out
-
-
-def _sources(ruleset: CompiledRuleset | None) -> dict[str, str | None]:
-    assert ruleset is not None
-    path = ROOT / "rulesets" / ("default.yaml" if ruleset.state == "DEFAULT" else f"{ruleset.state}.yaml")
-    from saas.rules.schemas import Rule
-    from saas.yamlio import compose
-    data, _ = compose(path.read_text(encoding="utf-8"), str(path))
-    return {rule["id"]: msgspec.convert(rule, Rule, strict=False).when for rule in data["rules"]}
+    return [(rule.id, build(translate(parse(rule.when))) if rule.when else None, rule.declines)
+            for rule in ruleset.rules]
 
 
 def run_engine(rules: list[tuple[str, Matcher | None, bool]], context: dict[str, Any]) -> list[str]:

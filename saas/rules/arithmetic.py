@@ -29,22 +29,39 @@ DECIMAL_OPS = {"+": DECIMALS.add, "-": DECIMALS.subtract, "*": DECIMALS.multiply
 INT_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
-def arithmetic(op: str, left: Fn, right: Fn, *, ints: bool, nullable: bool) -> Fn:
+def arithmetic(op: str, left: Fn, right: Fn, *, ints: bool, nullable: bool,
+               constant: tuple[bool, Any] = (False, None)) -> Fn:
+    """``left op right``; ``constant`` = (True, value) when the right side is a folded constant."""
     decimal_op = DECIMAL_OPS[op]
     if ints and op in INT_OPS:
-        int_op = INT_OPS[op]
-
-        def run_int(frame: Any) -> Any:
-            a, b = left(frame), right(frame)
-            if a is None or b is None:
-                return None
-            result = int_op(a, b)
-            return result if -EXACT_INT < result < EXACT_INT else decimal_op(a, b)
-
-        return run_int
+        return _int_arithmetic(INT_OPS[op], decimal_op, left, right, constant)
     if nullable:
         return lambda frame: None if (a := left(frame)) is None or (b := right(frame)) is None else decimal_op(a, b)
     return lambda frame: decimal_op(left(frame), right(frame))
+
+
+def _int_arithmetic(int_op: Callable[[int, int], int], decimal_op: Callable[[Any, Any], Any], left: Fn, right: Fn,
+                    constant: tuple[bool, Any]) -> Fn:
+    if constant[0]:
+        value = constant[1]
+
+        def with_constant(frame: Any) -> Any:
+            a = left(frame)
+            if a is None:
+                return None
+            result = int_op(a, value)
+            return result if -EXACT_INT < result < EXACT_INT else decimal_op(a, value)
+
+        return with_constant
+
+    def run(frame: Any) -> Any:
+        a, b = left(frame), right(frame)
+        if a is None or b is None:
+            return None
+        result = int_op(a, b)
+        return result if -EXACT_INT < result < EXACT_INT else decimal_op(a, b)
+
+    return run
 
 
 def comparison(op: str, left: Fn, right: Fn, *, constant: tuple[bool, bool], values: tuple[Any, Any],
@@ -56,7 +73,7 @@ def comparison(op: str, left: Fn, right: Fn, *, constant: tuple[bool, bool], val
         value = values[1]
         if ordered_nullable:
             return lambda frame: (a := left(frame)) is not None and compare(a, value)
-        return lambda frame: compare(left(frame), value)
+        return _AGAINST_CONSTANT[op](left, value)
     if constant[0]:
         value = values[0]
         if ordered_nullable:
@@ -65,6 +82,17 @@ def comparison(op: str, left: Fn, right: Fn, *, constant: tuple[bool, bool], val
     if ordered_nullable:
         return lambda frame: (a := left(frame)) is not None and (b := right(frame)) is not None and compare(a, b)
     return lambda frame: compare(left(frame), right(frame))
+
+
+_AGAINST_CONSTANT: dict[str, Callable[[Fn, Any], Fn]] = {
+    "==": lambda get, value: lambda frame: get(frame) == value,
+    "!=": lambda get, value: lambda frame: get(frame) != value,
+    "<": lambda get, value: lambda frame: get(frame) < value,
+    "<=": lambda get, value: lambda frame: get(frame) <= value,
+    ">": lambda get, value: lambda frame: get(frame) > value,
+    ">=": lambda get, value: lambda frame: get(frame) >= value,
+}
+"""The commonest comparison, ``field op constant``, with the operator inlined in the closure."""
 
 
 def negate(inner: Fn) -> Fn:

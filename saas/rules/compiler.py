@@ -120,10 +120,11 @@ class Compiler:
         nullable = self.optional(node.left) or self.optional(node.right)
         if node.op == "/" and not self.folding and is_constant(node.right) and right(None) == 0:
             raise RuleTypeError("division by zero: the divisor is a constant 0", node.right.span)
+        (left_constant, left_value), (right_constant, right_value) = self.constant(node.left), self.constant(node.right)
         if node.op in ARITHMETIC:
             ints = self.integral(node.left) and self.integral(node.right)
-            return arithmetic(node.op, left, right, ints=ints, nullable=nullable)
-        (left_constant, left_value), (right_constant, right_value) = self.constant(node.left), self.constant(node.right)
+            return arithmetic(node.op, left, right, ints=ints, nullable=nullable,
+                              constant=(right_constant, right_value))
         return comparison(node.op, left, right, constant=(left_constant, right_constant),
                           values=(left_value, right_value), nullable=nullable)
 

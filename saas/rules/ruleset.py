@@ -32,6 +32,8 @@ class CompiledRule:
     inputs: tuple[tuple[str, Reader], ...]
     """Field path label → reader, used only when a trace is asked for."""
     effect: str
+    when: str | None = None
+    """The condition's source text, for explanations and for re-running it elsewhere."""
 
 
 class CompiledRuleset:

@@ -173,7 +173,8 @@ def _compile_rule(rule: Rule, index: int, parsed: RulesetFile, smap: SourceMap,
             issues.append(ConfigIssue(exc.message, where, path, exc.hint))
             return None
     adjustment = _adjustment(rule, parsed.citations.get(rule.cite))
-    return CompiledRule(rule.id, condition, adjustment, rule.decline is not None, inputs, _effect(adjustment))
+    return CompiledRule(rule.id, condition, adjustment, rule.decline is not None, inputs, _effect(adjustment),
+                        rule.when)
 
 
 def _adjustment(rule: Rule, cite: str | None) -> Adjustment:
