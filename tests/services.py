@@ -124,7 +124,7 @@ class RedisServer:
                     self.process.wait(timeout=10)
                 return False
             time.sleep(0.05)
-        return True
+        return self.process.poll() is None  # a PONG from someone else's server on a stolen port is not ours
 
     def _pong(self) -> bool:
         try:
