@@ -24,27 +24,12 @@ from saas.rating.engine import TelematicsInput, rate
 from saas.rating.lookups import RateTable
 from saas.rating.quote import Quote
 from saas.rating.tables import load_rate_tables, table_in_effect
+from saas.rules.schemas import Adjustment, Evaluation
 from saas.tenancy.schemas import TenantConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Adjustment(msgspec.Struct, frozen=True):
-    """The shape of a rules-package adjustment (the engine reads it structurally)."""
-
-    rule_id: str
-    action: str
-    value: Decimal | None = None
-    factor: str | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
-    explain: str = ""
-    cite: str | None = None
-
-
-class Evaluation(msgspec.Struct, frozen=True):
-    adjustments: list[Adjustment]
-    declined: Adjustment | None = None
 
 
 TENANT = msgspec.convert({

@@ -82,12 +82,12 @@ class Adjustment(Struct, frozen=True):
 
     rule_id: str
     action: Action
-    value: Decimal | None
-    factor: str | None
-    min: Decimal | None
-    max: Decimal | None
-    explain: str
-    cite: str | None
+    value: Decimal | None = None
+    factor: str | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    explain: str = ""
+    cite: str | None = None
     """The citation text (statute or guideline), not its key."""
 
 
@@ -103,5 +103,5 @@ class RuleTrace(Struct, frozen=True):
 class Evaluation(Struct, frozen=True):
     adjustments: list[Adjustment]
     """Applied effects in rule order (DEFAULT rules first); a decline is not among them."""
-    trace: list[RuleTrace]
-    declined: Adjustment | None
+    trace: list[RuleTrace] = msgspec.field(default_factory=list)
+    declined: Adjustment | None = None

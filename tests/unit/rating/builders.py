@@ -7,7 +7,7 @@ rise with every surcharge (violations, accidents, theft risk) so monotonicity ca
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
@@ -102,23 +102,3 @@ def quote(*, drivers: list[dict[str, Any]] | None = None, policy: dict[str, Any]
     }, Quote)
 
 
-Action = Literal["multiply", "add", "limit", "exclude", "decline"]
-
-
-class Adjustment(msgspec.Struct, frozen=True):
-    """The shape of saas.rules' Adjustment, for tests."""
-
-    rule_id: str
-    action: Action
-    value: Decimal | None = None
-    factor: str | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
-    explain: str = ""
-    cite: str | None = None
-
-
-class Evaluation(msgspec.Struct, frozen=True):
-    adjustments: list[Adjustment]
-    trace: list[str] = msgspec.field(default_factory=list)
-    declined: Adjustment | None = None

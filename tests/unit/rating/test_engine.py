@@ -10,7 +10,8 @@ from saas.errors import RatingError
 from saas.rating.engine import TelematicsInput, rate
 from saas.rating.money import round_premium
 from saas.rating.schemas import RatingResult
-from tests.unit.rating.builders import DRIVER, Adjustment, Evaluation, quote, table, tenant
+from saas.rules.schemas import Adjustment, Evaluation
+from tests.unit.rating.builders import DRIVER, quote, table, tenant
 
 pytestmark = pytest.mark.unit
 

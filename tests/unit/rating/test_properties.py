@@ -14,8 +14,9 @@ from saas.rating.engine import TelematicsInput, rate
 from saas.rating.factors import RATING_FACTORS
 from saas.rating.quote import Coverages, Driver, Policy, Quote, Vehicle
 from saas.rating.schemas import RatingResult
+from saas.rules.schemas import Adjustment, Evaluation
 from saas.tenancy.schemas import TenantConfig
-from tests.unit.rating.builders import Adjustment, Evaluation, table, tenant
+from tests.unit.rating.builders import table, tenant
 
 pytestmark = pytest.mark.unit
 
