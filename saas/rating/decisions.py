@@ -62,8 +62,8 @@ async def quote_and_record(
 
 
 def _entry(priced: Priced, explain: bool, now: dt.datetime) -> NewEntry:
-    trace = [msgspec.to_builtins(t) for t in priced.evaluation.trace]
-    payload = DecisionPayload(request=priced.quote, response=priced.response, explain=explain, rule_trace=trace)
+    payload = DecisionPayload(request=priced.quote, response=priced.response, explain=explain,
+                              rule_trace=priced.evaluation.trace)
     return NewEntry(kind="quote", payload=payload, decision_id=priced.response.decision_id, created_at=now)
 
 

@@ -15,6 +15,7 @@ from msgspec import Meta, Struct
 
 from saas.rating.quote import Quote
 from saas.rating.schemas import RatingFactor
+from saas.rules.schemas import RuleTrace
 from saas.scoring.explain import FactorContribution
 
 
@@ -90,4 +91,4 @@ class DecisionPayload(Struct, frozen=True):
     request: Quote
     response: QuoteResponse
     explain: bool
-    rule_trace: list[dict[str, object]]
+    rule_trace: list[RuleTrace]
