@@ -11,13 +11,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import DecimalException
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from saas.errors import ConfigError, ConfigIssue, Location
 from saas.rating.factors import RATING_FACTORS
 from saas.rating.quote import Quote
-from saas.rules.checker import check_condition, suggest
+from saas.rules.checker import check_condition
 from saas.rules.compiler import compile_condition, fault_name
 from saas.rules.errors import EvaluationFault, RuleError
 from saas.rules.inputs import trace_inputs
@@ -26,20 +27,25 @@ from saas.rules.paths import Fn
 from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
 from saas.rules.schemas import Adjustment, Rule, RulesetFile
 from saas.rules.sources import RuleSourceMap, exact_numbers, expression_location
+from saas.rules.type_rules import suggest
 from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
 
 DEFAULT_STATE = "DEFAULT"
 """The ruleset in ``default.yaml``: platform underwriting rules run before every state's rules."""
 
-_cache: dict[tuple[str, str], CompiledRuleset] = {}
-
 
 def compile_source(text: str, file: str) -> CompiledRuleset:
-    """Compile ruleset YAML text (tests, and replay from the text stored with a decision)."""
+    """Compile ruleset YAML text (tests, and replay from the text stored with a decision).
+
+    Cached by (text, file name): reloading an unchanged file, or replaying many decisions made
+    under one ruleset version, compiles it once.
+    """
+    return _compile_cached(text, file)
+
+
+@lru_cache(maxsize=256)
+def _compile_cached(text: str, file: str) -> CompiledRuleset:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    cached = _cache.get((file, digest))
-    if cached is not None:
-        return cached
     data, smap = compose(text, file)
     if data is None:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
@@ -58,7 +64,6 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
         forbidden_factors=frozenset(parsed.forbidden_factors),
         forbidden_features=frozenset(parsed.forbidden_features),
     )
-    _cache[(file, digest)] = compiled
     return compiled
 
 
