@@ -73,8 +73,10 @@ def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote
         tree = parse(text)
         condition = compile_condition(tree, check_condition(tree))
     except RuleError as exc:
-        first_line = text.splitlines()[0] if text else ""
-        where = Location(file, 1, exc.span.start + 1, first_line)
+        before = text[: exc.span.start]
+        line = before.count("\n")
+        lines = text.split("\n")
+        where = Location(file, line + 1, len(before) - (before.rfind("\n") + 1) + 1, lines[line])
         raise ConfigError([ConfigIssue(exc.message, where, None, exc.hint)]) from None
 
     def evaluate(quote: Quote) -> bool:
