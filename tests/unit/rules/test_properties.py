@@ -78,12 +78,19 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     _load_and_run(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_arbitrary_unicode_never_crashes(text: str) -> None:
+    _load_and_run(text)
+
+
 def _load_and_run(text: str) -> None:
     try:
         condition = compile_expression(text)
     except ConfigError as exc:
         location = exc.issues[0].location
-        assert location is not None and location.line == 1 and 1 <= location.col <= len(text) + 1
+        assert location is not None and 1 <= location.line <= text.count("\n") + 1
+        assert 1 <= location.col <= len(text) + 1
         return
     _run(condition)
 
