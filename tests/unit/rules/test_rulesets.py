@@ -64,6 +64,7 @@ def test_ny_pip_fee_only_without_pip(shipped: dict[str, CompiledRuleset]) -> Non
     ny = shipped["NY"]
     fees = [a for a in ny.evaluate(quote_with({"coverages": {"pip": False}})).adjustments if a.action == "add"]
     assert [(a.rule_id, a.value) for a in fees] == [("ny-mandatory-pip", Decimal("150.00"))]
+    assert str(fees[0].value) == "150.00"  # the YAML text, not a float's 150.0
     assert "ny-mandatory-pip" not in _applied(ny, {"coverages": {"pip": True}})
 
 
