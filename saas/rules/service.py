@@ -121,8 +121,20 @@ def load_rulesets(directory: Path) -> tuple[dict[str, CompiledRuleset], list[Con
             found[ruleset.state] = ruleset
     base = found.get(DEFAULT_STATE)
     if base is not None:
+        issues += _shadowed_ids(base, found, directory)
         found = {state: r if state == DEFAULT_STATE else r.composed_with(base) for state, r in found.items()}
     return found, issues
+
+
+def _shadowed_ids(base: CompiledRuleset, found: dict[str, CompiledRuleset], directory: Path) -> list[ConfigIssue]:
+    """A state rule reusing a DEFAULT rule id would make traces and decision records ambiguous."""
+    default_ids = {rule.id for rule in base.rules}
+    return [
+        ConfigIssue(f"rule id '{rule.id}' is already used by default.yaml",
+                    Location(str(directory / f"{state}.yaml"), 1, 1))
+        for state, ruleset in found.items() if state != DEFAULT_STATE
+        for rule in ruleset.own_rules if rule.id in default_ids
+    ]
 
 
 def _issue(smap: SourceMap, path: str, message: str, hint: str | None = None) -> ConfigIssue:
