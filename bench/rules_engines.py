@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from saas.rules.ast import Binary, Call, IsNull, Literal, Membership, Node, Path, Unary, to_source
+from saas.rules.types import quote_type
 
 ELEMENT = "elem"
 
@@ -58,10 +59,14 @@ def _zen_path(node: Path, fields: frozenset[str]) -> str:
 
 
 def _rule_engine_path(node: Path, fields: frozenset[str]) -> str:
+    """After a step that may be null, rule-engine needs ``&.`` to read on safely."""
     if node.parts[0] in fields:
         return f"{ELEMENT}." + ".".join(node.parts)
-    head, *rest = node.parts
-    return head + "".join(f"&.{part}" if head == "telematics" else f".{part}" for part in rest)
+    record, text = quote_type(), node.parts[0]
+    for previous, part in zip(node.parts, node.parts[1:], strict=False):
+        record = record.fields[previous]
+        text += f"&.{part}" if record.optional else f".{part}"
+    return text
 
 
 _ZEN: dict[str, Any] = {
@@ -77,6 +82,6 @@ _RULE_ENGINE: dict[str, Any] = {
     "count": lambda items, body: f"[{ELEMENT} for {ELEMENT} in {items} if {body}].length",
 }
 _ELEMENT_FIELDS = {
-    "drivers": frozenset({"age", "years_licensed", "violations", "at_fault_accidents", "credit_tier", "gender",
-                          "marital_status", "primary"}),
+    name: frozenset(typ.element.fields) for name, typ in quote_type().fields.items() if typ.element is not None
 }
+"""List field → its element's field names, from the same quote schema the checker uses."""

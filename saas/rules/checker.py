@@ -7,11 +7,21 @@ loaded ruleset can only fail at rating time on data-dependent arithmetic (divisi
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from saas.rules.ast import ARITHMETIC, COMPARISONS, Binary, Call, IsNull, Literal, Membership, Node, Path, Unary
 from saas.rules.errors import RuleTypeError, Span
+from saas.rules.type_rules import (
+    arity,
+    check_choice,
+    comparable,
+    is_list_form,
+    part_span,
+    require,
+    require_bool,
+    same_kind,
+    suggest,
+)
 from saas.rules.types import (
     BOOL,
     BOOL_T,
@@ -50,16 +60,6 @@ class Checked:
 
     types: dict[int, DslType] = field(default_factory=dict)
     paths: dict[int, Resolved] = field(default_factory=dict)
-
-
-def suggest(name: str, known: list[str]) -> str | None:
-    """The nearest known name: a case slip (``"SUV"``), then a word of a name (``age`` →
-    ``driver_age``), then the closest spelling."""
-    lowered = name.lower()
-    folded = [each for each in known if each.lower() == lowered]
-    part_of = [each for each in known if lowered in each.lower().split("_")]
-    near = folded or part_of or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"did you mean '{near[0]}'?" if near else None
 
 
 def check_condition(tree: Node) -> Checked:
@@ -116,7 +116,7 @@ class _Checker:
         optional = False
         for index, part in enumerate(node.parts):
             if current.kind != STRUCT:
-                at = _part_span(node, index)
+                at = part_span(node, index)
                 raise RuleTypeError(f"'{'.'.join(node.parts[:index])}' is a {current.describe()}, it has no fields", at)
             if part not in current.fields:
                 raise self.unknown_field(node, index, current, element)
@@ -136,34 +136,34 @@ class _Checker:
             known = list(element.fields) + known
         name = node.parts[index]
         where = "" if index == 0 else f" in {record.name}"
-        return RuleTypeError(f"unknown field '{name}'{where}", _part_span(node, index), suggest(name, known))
+        return RuleTypeError(f"unknown field '{name}'{where}", part_span(node, index), suggest(name, known))
 
     def unary(self, node: Unary, element: DslType | None) -> DslType:
         operand = self.infer(node.operand, element)
         if node.op == "not":
-            _require_bool(operand, node.operand.span, "'not'")
+            require_bool(operand, node.operand.span, "'not'")
             return BOOL_T
-        _require(operand, NUMBER, node.operand.span, "unary '-'")
+        require(operand, NUMBER, node.operand.span, "unary '-'")
         return NUMBER_T.as_optional(operand.optional)
 
     def binary(self, node: Binary, element: DslType | None) -> DslType:
         left, right = self.infer(node.left, element), self.infer(node.right, element)
         if node.op in ("and", "or"):
-            _require_bool(left, node.left.span, f"'{node.op}'")
-            _require_bool(right, node.right.span, f"'{node.op}'")
+            require_bool(left, node.left.span, f"'{node.op}'")
+            require_bool(right, node.right.span, f"'{node.op}'")
             return BOOL_T
         if node.op in ARITHMETIC:
-            _require(left, NUMBER, node.left.span, f"'{node.op}'")
-            _require(right, NUMBER, node.right.span, f"'{node.op}'")
+            require(left, NUMBER, node.left.span, f"'{node.op}'")
+            require(right, NUMBER, node.right.span, f"'{node.op}'")
             return NUMBER_T.as_optional(left.optional or right.optional)
         assert node.op in COMPARISONS
         if node.op in ("==", "!="):
-            _comparable(left, right, node)
+            comparable(left, right, node)
         else:
             for side, typ in ((node.left, left), (node.right, right)):
                 if typ.kind not in (NUMBER, DATE):
                     raise RuleTypeError(f"'{node.op}' orders numbers or dates, not {typ.describe()}", side.span)
-            _comparable(left, right, node)
+            comparable(left, right, node)
         return BOOL_T
 
     def membership(self, node: Membership, element: DslType | None) -> DslType:
@@ -172,25 +172,25 @@ class _Checker:
             typ = self.infer(option, element)
             if typ.kind == NULL:
                 raise RuleTypeError("null cannot be listed after 'in'; use 'is null'", option.span)
-            _same_kind(item, typ, option.span, "'in'")
-            _check_choice(item, option)
+            same_kind(item, typ, option.span, "'in'")
+            check_choice(item, option)
         if item.kind not in (NUMBER, STRING, DATE):
             raise RuleTypeError(f"'in' tests a number, string or date, not {item.describe()}", node.item.span)
         return BOOL_T
 
     def call(self, node: Call, element: DslType | None) -> DslType:
-        if node.name in QUANTIFIERS or (node.name in AGGREGATES and _is_list_form(node, self.root, element)):
+        if node.name in QUANTIFIERS or (node.name in AGGREGATES and is_list_form(node, self.root, element)):
             return self.over_list(node, element)
         if node.name in AGGREGATES:
             if len(node.args) < 2:
-                raise _arity(node, "at least 2 numbers, or a list and a number expression")
+                raise arity(node, "at least 2 numbers, or a list and a number expression")
             types = [self.infer(arg, element) for arg in node.args]
             for arg, typ in zip(node.args, types, strict=True):
-                _require(typ, NUMBER, arg.span, f"{node.name}()")
+                require(typ, NUMBER, arg.span, f"{node.name}()")
             return NUMBER_T.as_optional(any(t.optional for t in types))
         if node.name == "exists":
             if len(node.args) != 1 or not isinstance(node.args[0], Path):
-                raise _arity(node, "exactly one field path")
+                raise arity(node, "exactly one field path")
             if not self.value_or_record(node.args[0], element).optional:
                 raise RuleTypeError("exists() on a field that is never null", node.args[0].span)
             return BOOL_T
@@ -199,7 +199,7 @@ class _Checker:
 
     def over_list(self, node: Call, element: DslType | None) -> DslType:
         if len(node.args) != 2:
-            raise _arity(node, "2 arguments: a list and an expression over its elements")
+            raise arity(node, "2 arguments: a list and an expression over its elements")
         source = self.value_or_record(node.args[0], element)
         if source.kind != LIST or not isinstance(node.args[0], Path):
             raise RuleTypeError(f"{node.name}() needs a list field first, got {source.describe()}", node.args[0].span)
@@ -208,64 +208,7 @@ class _Checker:
         assert source.element is not None
         body = self.infer(node.args[1], source.element)
         if node.name in AGGREGATES:
-            _require(body, NUMBER, node.args[1].span, f"{node.name}()")
+            require(body, NUMBER, node.args[1].span, f"{node.name}()")
             return NUMBER_T.as_optional(True)
-        _require_bool(body, node.args[1].span, f"{node.name}()")
+        require_bool(body, node.args[1].span, f"{node.name}()")
         return NUMBER_T if node.name == "count" else BOOL_T
-
-
-def _is_list_form(node: Call, root: DslType, element: DslType | None) -> bool:
-    """``min(drivers, age)`` aggregates a list; ``min(a, b)`` compares values."""
-    if len(node.args) != 2 or not isinstance(node.args[0], Path):
-        return False
-    first = node.args[0].parts[0]
-    scope = element if element is not None and first in element.fields else root
-    typ = scope.fields.get(first)
-    return typ is not None and typ.kind == LIST and len(node.args[0].parts) == 1
-
-
-def _part_span(node: Path, index: int) -> Span:
-    if not node.offsets:
-        return node.span
-    start = node.offsets[index]
-    return Span(start, start + len(node.parts[index]))
-
-
-def _arity(node: Call, wanted: str) -> RuleTypeError:
-    return RuleTypeError(f"wrong number of arguments: {node.name}() takes {wanted}, got {len(node.args)}", node.span)
-
-
-def _require(typ: DslType, kind: str, span: Span, where: str) -> None:
-    if typ.kind != kind:
-        raise RuleTypeError(f"{where} needs a {kind}, got {typ.describe()}", span)
-
-
-def _require_bool(typ: DslType, span: Span, where: str) -> None:
-    _require(typ, BOOL, span, where)
-    if typ.optional:
-        raise RuleTypeError(f"{where} needs a boolean that is never null, got {typ.describe()}", span)
-
-
-def _same_kind(left: DslType, right: DslType, span: Span, where: str) -> None:
-    if NULL not in (left.kind, right.kind) and left.kind != right.kind:
-        raise RuleTypeError(f"{where} compares {left.describe()} with {right.describe()}", span)
-
-
-def _comparable(left: DslType, right: DslType, node: Binary) -> None:
-    _same_kind(left, right, node.span, f"'{node.op}'")
-    for this, other in ((left, right), (right, left)):
-        if this.kind == NULL and not other.optional:
-            raise RuleTypeError(f"comparison with null, but {other.describe()} is never null", node.span)
-        if this.kind in (LIST, "struct"):
-            raise RuleTypeError(f"'{node.op}' cannot compare a {this.describe()}", node.span)
-    _check_choice(left, node.right)
-    _check_choice(right, node.left)
-
-
-def _check_choice(field_type: DslType, other: Node) -> None:
-    """Comparing an enum field with a string it can never hold is a typo, not a false condition."""
-    literal = isinstance(other, Literal) and other.kind == "string"
-    if field_type.choices and literal and getattr(other, "value", None) not in field_type.choices:
-        allowed = ", ".join(f'"{c}"' for c in field_type.choices)
-        hint = suggest(str(getattr(other, "value", "")), list(field_type.choices)) or f"allowed values: {allowed}"
-        raise RuleTypeError(f"{getattr(other, 'value', '')!r} is not a possible value here", other.span, hint)

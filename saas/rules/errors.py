@@ -1,12 +1,15 @@
 """Errors of the rules phases, located by character span inside one ``when`` expression.
 
-The phases know nothing about YAML files; ``saas.rules.service`` turns a span into a
-``saas.errors.ConfigIssue`` with ``file:line:col``, the caret line and the hint.
+Phase errors are internal: they never leave ``saas.rules``. The phases know nothing about YAML
+files; ``saas.rules.service`` turns a span into a ``saas.errors.ConfigIssue`` with
+``file:line:col``, the caret line and the hint.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from saas.errors import SaasError
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +40,12 @@ class RuleTypeError(RuleError):
     phase = "type"
 
 
-class EvaluationFault(Exception):
+class EvaluationFault(SaasError):
     """A runtime outcome of one condition (division by zero, decimal overflow).
 
-    It makes the rule's condition false and is recorded in the trace; it never escapes
-    ``CompiledRuleset.evaluate``.
+    Inside ``CompiledRuleset.evaluate`` it makes the rule's condition false and is recorded in the
+    trace, never raised; only ``compile_expression``'s callables raise it, for tests and tools.
     """
+
+    type = "rule-fault"
+    title = "Rule condition could not be computed"

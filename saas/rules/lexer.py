@@ -15,6 +15,8 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "is", "true", "false", "null"})
 """Reserved words: they can never be field names, so a field path is always unambiguous."""
 
 OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ",", ".")
+DIGITS = frozenset("0123456789")
+"""ASCII digits only: ``str.isdigit`` also accepts '²', which Decimal cannot read."""
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
 
 
@@ -35,7 +37,7 @@ def tokenize(text: str) -> list[Token]:
         char = text[pos]
         if char.isspace():
             pos += 1
-        elif char.isdigit():
+        elif char in DIGITS:
             pos = _number(text, pos, tokens)
         elif char in "\"'":
             pos = _string(text, pos, tokens)
@@ -56,13 +58,13 @@ def tokenize(text: str) -> list[Token]:
 
 def _number(text: str, pos: int, tokens: list[Token]) -> int:
     end = pos
-    while end < len(text) and text[end].isdigit():
+    while end < len(text) and text[end] in DIGITS:
         end += 1
-    if end + 1 < len(text) and text[end] == "." and text[end + 1].isdigit():
+    if end + 1 < len(text) and text[end] == "." and text[end + 1] in DIGITS:
         end += 1
-        while end < len(text) and text[end].isdigit():
+        while end < len(text) and text[end] in DIGITS:
             end += 1
-    if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
         raise RuleSyntaxError(f"malformed number {text[pos:end + 1]!r}", Span(pos, end + 1))
     raw = text[pos:end]
     tokens.append(Token("number", raw, Span(pos, end), Decimal(raw)))

@@ -64,7 +64,7 @@ class _Parser:
         self.nesting += 1
         if self.nesting > MAX_DEPTH:
             raise RuleSyntaxError(f"expression nests deeper than {MAX_DEPTH} levels", self.peek().span)
-        left = self.prefix()
+        left = self.prefix(floor)
         compared = False
         while True:
             token = self.peek()
@@ -117,9 +117,11 @@ class _Parser:
             self.advance()
         return tuple(options), self.expect("]").span.end
 
-    def prefix(self) -> Node:
+    def prefix(self, floor: int) -> Node:
         token = self.peek()
         if token.kind == "keyword" and token.text == "not":
+            if floor > PRECEDENCE["not"]:
+                raise RuleSyntaxError("'not' binds loosely here; put it in parentheses: (not ...)", token.span)
             self.advance()
             operand = self.expression(PRECEDENCE["not"])
             return Unary("not", operand, span=Span(token.span.start, operand.span.end))

@@ -11,13 +11,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import DecimalException
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from saas.errors import ConfigError, ConfigIssue, Location
 from saas.rating.factors import RATING_FACTORS
 from saas.rating.quote import Quote
-from saas.rules.checker import check_condition, suggest
+from saas.rules.checker import check_condition
 from saas.rules.compiler import compile_condition, fault_name
 from saas.rules.errors import EvaluationFault, RuleError
 from saas.rules.inputs import trace_inputs
@@ -26,20 +27,25 @@ from saas.rules.paths import Fn
 from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
 from saas.rules.schemas import Adjustment, Rule, RulesetFile
 from saas.rules.sources import RuleSourceMap, exact_numbers, expression_location
+from saas.rules.type_rules import suggest
 from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
 
 DEFAULT_STATE = "DEFAULT"
 """The ruleset in ``default.yaml``: platform underwriting rules run before every state's rules."""
 
-_cache: dict[tuple[str, str], CompiledRuleset] = {}
-
 
 def compile_source(text: str, file: str) -> CompiledRuleset:
-    """Compile ruleset YAML text (tests, and replay from the text stored with a decision)."""
+    """Compile ruleset YAML text (tests, and replay from the text stored with a decision).
+
+    Cached by (text, file name): reloading an unchanged file, or replaying many decisions made
+    under one ruleset version, compiles it once.
+    """
+    return _compile_cached(text, file)
+
+
+@lru_cache(maxsize=256)
+def _compile_cached(text: str, file: str) -> CompiledRuleset:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    cached = _cache.get((file, digest))
-    if cached is not None:
-        return cached
     data, smap = compose(text, file)
     if data is None:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
@@ -58,7 +64,6 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
         forbidden_factors=frozenset(parsed.forbidden_factors),
         forbidden_features=frozenset(parsed.forbidden_features),
     )
-    _cache[(file, digest)] = compiled
     return compiled
 
 
@@ -68,8 +73,10 @@ def compile_expression(text: str, file: str = "<expression>") -> Callable[[Quote
         tree = parse(text)
         condition = compile_condition(tree, check_condition(tree))
     except RuleError as exc:
-        first_line = text.splitlines()[0] if text else ""
-        where = Location(file, 1, exc.span.start + 1, first_line)
+        before = text[: exc.span.start]
+        line = before.count("\n")
+        lines = text.split("\n")
+        where = Location(file, line + 1, len(before) - (before.rfind("\n") + 1) + 1, lines[line])
         raise ConfigError([ConfigIssue(exc.message, where, None, exc.hint)]) from None
 
     def evaluate(quote: Quote) -> bool:
@@ -114,8 +121,20 @@ def load_rulesets(directory: Path) -> tuple[dict[str, CompiledRuleset], list[Con
             found[ruleset.state] = ruleset
     base = found.get(DEFAULT_STATE)
     if base is not None:
+        issues += _shadowed_ids(base, found, directory)
         found = {state: r if state == DEFAULT_STATE else r.composed_with(base) for state, r in found.items()}
     return found, issues
+
+
+def _shadowed_ids(base: CompiledRuleset, found: dict[str, CompiledRuleset], directory: Path) -> list[ConfigIssue]:
+    """A state rule reusing a DEFAULT rule id would make traces and decision records ambiguous."""
+    default_ids = {rule.id for rule in base.rules}
+    return [
+        ConfigIssue(f"rule id '{rule.id}' is already used by default.yaml",
+                    Location(str(directory / f"{state}.yaml"), 1, 1))
+        for state, ruleset in found.items() if state != DEFAULT_STATE
+        for rule in ruleset.own_rules if rule.id in default_ids
+    ]
 
 
 def _issue(smap: SourceMap, path: str, message: str, hint: str | None = None) -> ConfigIssue:

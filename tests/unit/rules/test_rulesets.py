@@ -64,6 +64,7 @@ def test_ny_pip_fee_only_without_pip(shipped: dict[str, CompiledRuleset]) -> Non
     ny = shipped["NY"]
     fees = [a for a in ny.evaluate(quote_with({"coverages": {"pip": False}})).adjustments if a.action == "add"]
     assert [(a.rule_id, a.value) for a in fees] == [("ny-mandatory-pip", Decimal("150.00"))]
+    assert str(fees[0].value) == "150.00"  # the YAML text, not a float's 150.0
     assert "ny-mandatory-pip" not in _applied(ny, {"coverages": {"pip": True}})
 
 
@@ -134,3 +135,12 @@ def test_load_rulesets_reports_all_files_and_state_mismatch(tmp_path: Path) -> N
     messages = [issue.render() for issue in issues]
     assert any("declares state CA; expected NY" in m for m in messages)
     assert any("TX.yaml:1:1: error: Object missing required field `citations`" in m for m in messages)
+
+
+def test_state_rule_may_not_reuse_a_default_rule_id(tmp_path: Path) -> None:
+    (tmp_path / "default.yaml").write_text((RULESETS / "default.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    ny = (RULESETS / "NY.yaml").read_text(encoding="utf-8")
+    ny = ny.replace("id: ny-mandatory-pip", "id: licensed-before-age-14")
+    (tmp_path / "NY.yaml").write_text(ny, encoding="utf-8")
+    _, issues = load_rulesets(tmp_path)
+    assert [issue.message for issue in issues] == ["rule id 'licensed-before-age-14' is already used by default.yaml"]
