@@ -1,4 +1,4 @@
-"""Prometheus metrics: requests, latencies, quotes by tenant, errors.
+"""Prometheus metrics: requests, latencies, quotes by tenant, error responses by status.
 
 Each app gets its own registry so several apps in one process (tests, benchmarks) never share or
 double-register collectors. Route templates, not raw paths, label requests, so ids in URLs cannot
@@ -19,7 +19,7 @@ class Metrics:
                                  registry=self.registry,
                                  buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
         self.quotes = Counter("saas_quotes_total", "Quotes priced", ["tenant", "outcome"], registry=self.registry)
-        self.errors = Counter("saas_errors_total", "Error responses by type", ["type"], registry=self.registry)
+        self.errors = Counter("saas_errors_total", "Error responses by status", ["status"], registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
