@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_serving.py
 
 Batch: RiskModel.score + RiskModel.contributions (imputation, scaling, TreeSHAP) vs
-booster.inplace_predict + booster.predict(pred_contribs=True) on already-preprocessed rows.
+booster.inplace_predict + booster.predict(pred_contribs=True) on already-preprocessed rows, both with
+one xgboost thread (the serving setting, see saas.scoring.model.SERVING_THREADS).
 Single row: p50/p99 of score alone and of score + contributions, each beside its raw baseline,
 and of explain_batch (the call the rating engine makes). Targets: batch ≤ 1.2× raw, score
 ≤ 0.3 ms p50, score + contributions ≤ 2 ms p50.
@@ -53,13 +54,13 @@ def main() -> None:
     booster = model.booster
     print(f"model {model.version}: {booster.num_boosted_rounds()} trees, {len(model.feature_names)} features, "
           f"xgboost {xgb.__version__}")
-    X = synthesize(20_000, seed=5)[list(FEATURE_COLUMNS)].to_numpy(np.float64)
+    X = synthesize(5_000, seed=5)[list(FEATURE_COLUMNS)].to_numpy(np.float64)
     Z = model.transform(X)
     names = list(model.feature_names)
 
     ours = best_of(lambda: (model.score(X), model.contributions(X)))
     raw = best_of(lambda: (booster.inplace_predict(Z),
-                           booster.predict(xgb.DMatrix(Z, feature_names=names), pred_contribs=True)))
+                           booster.predict(xgb.DMatrix(Z, feature_names=names, nthread=1), pred_contribs=True)))
     explained = best_of(lambda: explain_batch(model, X), 3)
     print(f"\nbatch of {len(X)} rows (best of 7)")
     print(f"  {'raw xgboost inplace_predict + pred_contribs':<46}{raw:9.2f} ms")
@@ -73,7 +74,7 @@ def main() -> None:
     line("RiskModel.score", timings(lambda: model.score(x1), 2000), "(target p50 <= 0.3 ms)")
     line("raw inplace_predict + DMatrix pred_contribs", timings(
         lambda: (booster.inplace_predict(z1),
-                 booster.predict(xgb.DMatrix(z1, feature_names=names), pred_contribs=True)), 1000))
+                 booster.predict(xgb.DMatrix(z1, feature_names=names, nthread=1), pred_contribs=True)), 1000))
     line("RiskModel.score + contributions", timings(lambda: (model.score(x1), model.contributions(x1)), 1000),
          "(target p50 <= 2 ms)")
     line("explain_batch (one row)", timings(lambda: explain_batch(model, x1), 1000))
