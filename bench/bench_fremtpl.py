@@ -63,9 +63,9 @@ def search(dm, split: Split, counts: np.ndarray, exposure: np.ndarray, trials: i
     return best.params
 
 
-def row(name: str, learn: float, test: float, gini: float | str = "", ae: list[float] | str = "") -> None:
+def row(name: str, learn: float, test: float, gini: float | str = "", ae: list[float | None] | str = "") -> None:
     g = f"{gini:.4f}" if isinstance(gini, float) else gini
-    a = " ".join(f"{v:.2f}" for v in ae) if isinstance(ae, list) else ae
+    a = " ".join("  -" if v is None else f"{v:.2f}" for v in ae) if isinstance(ae, list) else ae
     print(f"{name:<34}{learn:>10.5f}{test:>10.5f}  {g:>7}  {a}")
 
 
