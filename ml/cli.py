@@ -18,6 +18,8 @@ from ml.synth import TARGET_COLUMN, synthesize
 from saas.settings import load_settings
 
 OBJECTIVES = ("reg:squarederror", "count:poisson")
+SYNTHETIC_ROWS = 20_000
+"""Rows of the shipped default model: ml/artifacts/default is ``saas ml train --force-retrain``."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model-dir", type=Path, help="artifact directory (default SAAS_MODEL_DIR)")
     train.add_argument("--force-retrain", action="store_true", help="overwrite existing artifacts")
     train.add_argument("--seed", type=int, default=42)
-    train.add_argument("--rows", type=int, default=20_000, help="synthetic rows, or first rows of --data")
+    train.add_argument("--rows", type=int, help=f"synthetic rows (default {SYNTHETIC_ROWS}), or first rows of --data")
     train.set_defaults(run=run_train)
     report = sub.add_parser("report", help="print a model's version, distribution stats and metrics")
     report.add_argument("--model-dir", type=Path)
@@ -48,9 +50,10 @@ def model_dir(args: argparse.Namespace) -> Path:
 
 def load_frame(args: argparse.Namespace) -> pd.DataFrame:
     if args.data is None:
-        print(f"synthesizing {args.rows} rows (v3 generator, seed {args.seed})")
-        return synthesize(args.rows, seed=args.seed)
-    return pd.read_csv(args.data, nrows=args.rows if args.rows else None)
+        rows = args.rows or SYNTHETIC_ROWS
+        print(f"synthesizing {rows} rows (v3 generator, seed {args.seed})")
+        return synthesize(rows, seed=args.seed)
+    return pd.read_csv(args.data, nrows=args.rows)
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -53,7 +53,7 @@ class ModelReport(Struct, forbid_unknown_fields=True, frozen=True):
     """Mean Poisson deviance of predicted counts over policies, unweighted (the Noll et al. metric)."""
     gini: float
     """Exposure-weighted Gini of the frequency ordering, divided by the Gini of a perfect ordering."""
-    actual_to_expected: list[float]
+    actual_to_expected: list[float | None]
     """Actual / expected claims in ten bins of predicted frequency holding equal exposure."""
 
 
@@ -79,26 +79,37 @@ def fit_glm(design: np.ndarray, counts: np.ndarray, exposure: np.ndarray, alpha:
         return glm.fit(design, counts / exposure, sample_weight=exposure)
 
 
+def _tie_groups(frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct predictions and each row's group: rows with equal predictions cannot be
+    ordered, so they are kept together (a constant model has one group and no ordering at all)."""
+    return np.unique(frequency, return_inverse=True)
+
+
 def normalised_gini(counts: np.ndarray, frequency: np.ndarray, exposure: np.ndarray) -> float:
-    """Lorenz curve of claims against exposure ordered by predicted frequency (safest first)."""
+    """Lorenz curve of claims against exposure ordered by predicted frequency (safest first), ties
+    as one straight segment; divided by the Gini of ordering by the observed frequency."""
 
     def gini(order_by: np.ndarray) -> float:
-        order = np.argsort(order_by, kind="stable")
-        cum_exposure = np.concatenate([[0.0], np.cumsum(exposure[order])]) / exposure.sum()
-        cum_claims = np.concatenate([[0.0], np.cumsum(counts[order])]) / counts.sum()
+        _, group = _tie_groups(order_by)
+        cum_exposure = np.concatenate([[0.0], np.cumsum(np.bincount(group, weights=exposure))]) / exposure.sum()
+        cum_claims = np.concatenate([[0.0], np.cumsum(np.bincount(group, weights=counts))]) / counts.sum()
         return float(1 - 2 * np.trapezoid(cum_claims, cum_exposure))
 
     perfect = gini(counts / exposure)
     return gini(frequency) / perfect if perfect else 0.0
 
 
-def ae_by_decile(counts: np.ndarray, frequency: np.ndarray, exposure: np.ndarray, bins: int = 10) -> list[float]:
-    order = np.argsort(frequency, kind="stable")
-    share = np.cumsum(exposure[order]) / exposure.sum()
-    decile = np.minimum((share * bins - 1e-12).astype(int), bins - 1)
-    expected = np.bincount(decile, weights=(frequency * exposure)[order], minlength=bins)
-    actual = np.bincount(decile, weights=counts[order], minlength=bins)
-    return [round(float(a / e), 4) if e > 0 else 0.0 for a, e in zip(actual, expected, strict=True)]
+def ae_by_decile(counts: np.ndarray, frequency: np.ndarray, exposure: np.ndarray,
+                 bins: int = 10) -> list[float | None]:
+    """Actual / expected claims per tenth of exposure by predicted frequency; tied predictions go
+    to the bin of their group's middle, so a bin can be empty (None)."""
+    _, group = _tie_groups(frequency)
+    group_exposure = np.bincount(group, weights=exposure)
+    middle = (np.cumsum(group_exposure) - group_exposure / 2) / exposure.sum()
+    decile = np.minimum((middle * bins).astype(int), bins - 1)[group]
+    expected = np.bincount(decile, weights=frequency * exposure, minlength=bins)
+    actual = np.bincount(decile, weights=counts, minlength=bins)
+    return [round(float(a / e), 4) if e > 0 else None for a, e in zip(actual, expected, strict=True)]
 
 
 def evaluate(name: str, counts: np.ndarray, frequency: np.ndarray, exposure: np.ndarray) -> ModelReport:

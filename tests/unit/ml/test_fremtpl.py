@@ -68,8 +68,10 @@ def test_gini_and_actual_to_expected_on_known_values() -> None:
     counts, exposure = np.array([0.0, 0.0, 1.0, 3.0]), np.ones(4)
     assert normalised_gini(counts, counts, exposure) == pytest.approx(1.0)
     assert normalised_gini(counts, -counts, exposure) == pytest.approx(-1.0)
-    freq = np.full(10, 0.5)
-    assert ae_by_decile(np.ones(10), freq, np.ones(10)) == [2.0] * 10
+    assert normalised_gini(counts, np.full(4, 0.2), exposure) == pytest.approx(0.0)
+    assert ae_by_decile(np.ones(10), np.full(10, 0.5), np.ones(10)) == [None] * 5 + [2.0] + [None] * 4
+    freq = np.arange(1, 11) / 10
+    assert ae_by_decile(freq * 2, freq, np.ones(10)) == [2.0] * 10
 
 
 def test_frequency_path_on_a_sample(tmp_path: Path) -> None:
