@@ -9,20 +9,21 @@ config, ruleset, rate table by content hash) with the same code path as a live q
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import anyio
 import msgspec
 
+from saas.audit.chain import utc_timestamp
 from saas.audit.schemas import NewEntry
-from saas.audit.service import get_decision
+from saas.audit.service import append_decisions, get_decision
 from saas.audit.snapshots import get_snapshot
 from saas.errors import ModelError, SaasError
 from saas.rating.lookups import compile_table
 from saas.rating.quote import Quote
 from saas.rating.responses import DecisionPayload, QuoteResponse, ReplayResponse
 from saas.rating.schemas import RateTableSpec
-from saas.rating.service import Pinned, Priced, price_batch
+from saas.rating.service import Pinned, Priced, price_batch, price_slice, score_batch
 from saas.rules.versions import restore
 from saas.runtime import Runtime
 from saas.tenancy.schemas import TenantConfig
@@ -30,6 +31,8 @@ from saas.tenancy.service import LoadedTenant
 
 THREAD_THRESHOLD = 50
 """Batches larger than this are priced in a worker thread so the event loop keeps serving."""
+BULK_SLICE = 500
+"""Quotes priced, sealed and encoded together in a bulk request (bounds its working memory)."""
 
 
 def resolve(rt: Runtime, tenant: LoadedTenant, quote: Quote) -> Pinned | SaasError:
@@ -59,6 +62,35 @@ async def quote_and_record(
     entries = [_entry(p, explain, now) for p in results if isinstance(p, Priced)]
     await rt.audit.append(tenant_id, entries)
     return results
+
+
+async def quote_bulk(
+    rt: Runtime, tenant_id: str, quotes: Sequence[Quote], *, explain: bool,
+    encode: Callable[[int, Priced | SaasError], bytes],
+) -> tuple[list[bytes], int]:
+    """Price a bulk request slice by slice and return each result already encoded by ``encode``.
+
+    One model call scores the whole batch (and one computes its contributions); pricing, sealing
+    and encoding then go ``BULK_SLICE`` quotes at a time inside ONE transaction, so memory holds the
+    encoded results plus one slice of objects, and either every priced quote is recorded or none.
+    """
+    tenant = rt.catalog.tenant(tenant_id)
+    pinned = [resolve(rt, tenant, q) for q in quotes]
+    now = dt.datetime.now(dt.UTC)
+    created = utc_timestamp(now)
+    scored = await anyio.to_thread.run_sync(lambda: score_batch(tenant, quotes, pinned, rt.model, explain=explain))
+    encoded: list[bytes] = []
+    recorded = 0
+    async with rt.db.session_scope() as session:
+        for start in range(0, len(quotes), BULK_SLICE):
+            span = range(start, min(start + BULK_SLICE, len(quotes)))
+            results = await anyio.to_thread.run_sync(lambda span=span: price_slice(  # type: ignore[misc]
+                tenant, quotes, pinned, rt.model, scored, span, code_version=rt.code_version, created=created))
+            entries = [_entry(p, explain, now) for p in results if isinstance(p, Priced)]
+            await append_decisions(session, tenant_id, entries)
+            recorded += len(entries)
+            encoded.extend(encode(i, result) for i, result in zip(span, results, strict=True))
+    return encoded, recorded
 
 
 def _entry(priced: Priced, explain: bool, now: dt.datetime) -> NewEntry:

@@ -8,7 +8,7 @@ fired, and the exact versions of every input so the decision can be replayed to 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta, Struct
@@ -61,7 +61,7 @@ class BulkItem(Struct, frozen=True, omit_defaults=True):
 
     index: int
     quote: QuoteResponse | None = None
-    error: dict[str, object] | None = None
+    error: dict[str, Any] | None = None
 
 
 class BulkResponse(Struct, frozen=True):

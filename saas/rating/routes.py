@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, post
+from litestar import MediaType, Request, Response, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, QueryParameter
 
 from saas.errors import PayloadTooLarge, SaasError, ValidationFailed
 from saas.http_errors import problem_of, validation_problem
-from saas.rating.decisions import quote_and_record
+from saas.rating.decisions import quote_and_record, quote_bulk
 from saas.rating.quote import Quote
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
+from saas.rating.service import Priced
+from saas.runtime import Runtime
 from saas.tenancy.guards import RATE, PrincipalDep, RuntimeDep, require
 
 EXAMPLE_QUOTE: dict[str, Any] = {
@@ -44,32 +47,49 @@ async def create_quote(
     return result.response
 
 
-@post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200)
+@post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200,
+      responses={200: ResponseSpec(data_container=BulkResponse, description="one result or error per quote")})
 async def create_quotes_bulk(
     rt: RuntimeDep, principal: PrincipalDep, request: Request[Any, Any, Any],
     explain: Explain = True,
-) -> BulkResponse:
+) -> Response[bytes]:
     """Price up to the bulk limit of quotes in one call: one model call, one audit entry per quote.
 
     Body: ``{"quotes": [<quote>, ...]}``. Each quote succeeds or fails on its own; a failed quote
     carries its error with the JSON path inside the request (``$.quotes[3].policy.state``)."""
     require(principal, RATE)
-    envelope = _decode_envelope(await request.body(), rt.settings.bulk_max_quotes)
-    rt.limiter.take(principal.tenant_id, cost=len(envelope.quotes))
-    decoded: list[Quote | SaasError] = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
-    valid = [(i, q) for i, q in enumerate(decoded) if isinstance(q, Quote)]
-    priced = await quote_and_record(rt, principal.tenant_id, [q for _, q in valid], explain=explain)
-    results = [BulkItem(i, error=_problem(e)) for i, e in enumerate(decoded) if isinstance(e, SaasError)]
-    for (i, _), outcome in zip(valid, priced, strict=True):
-        if isinstance(outcome, SaasError):
-            results.append(BulkItem(i, error=_problem(outcome, f"$.quotes[{i}]")))
-        else:
-            results.append(BulkItem(i, quote=outcome.response))
-    results.sort(key=lambda item: item.index)
-    failed = sum(1 for item in results if item.error is not None)
-    rt.metrics.quotes.labels(principal.tenant_id, "ok").inc(len(results) - failed)
+    body, succeeded, failed = await render_bulk(rt, principal.tenant_id, await request.body(), explain=explain)
+    rt.metrics.quotes.labels(principal.tenant_id, "ok").inc(succeeded)
     rt.metrics.quotes.labels(principal.tenant_id, "error").inc(failed)
-    return BulkResponse(results=results, succeeded=len(results) - failed, failed=failed)
+    return Response(body, media_type=MediaType.JSON)
+
+
+async def render_bulk(rt: Runtime, tenant_id: str, request_body: bytes, *, explain: bool) -> tuple[bytes, int, int]:
+    """Decode, price, record and encode a bulk request; returns the JSON body and the counts.
+
+    Results are encoded as soon as their slice is priced and assembled as bytes, so the response is
+    never held twice (once as objects, once encoded)."""
+    envelope = _decode_envelope(request_body, rt.settings.bulk_max_quotes)
+    rt.limiter.take(tenant_id, cost=len(envelope.quotes))
+    decoded = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
+    del envelope
+    items = {i: msgspec.json.encode(BulkItem(i, error=_problem(e))) for i, e in enumerate(decoded)
+             if isinstance(e, SaasError)}
+    valid = [(i, q) for i, q in enumerate(decoded) if isinstance(q, Quote)]
+    del decoded
+
+    def encode(position: int, outcome: Priced | SaasError) -> bytes:
+        i = valid[position][0]
+        if isinstance(outcome, SaasError):
+            return msgspec.json.encode(BulkItem(i, error=_problem(outcome, f"$.quotes[{i}]")))
+        return msgspec.json.encode(BulkItem(i, quote=outcome.response))
+
+    encoded, succeeded = await quote_bulk(rt, tenant_id, [q for _, q in valid], explain=explain, encode=encode)
+    items.update((valid[position][0], body) for position, body in enumerate(encoded))
+    failed = len(items) - succeeded
+    body = b"".join((b'{"results":[', b",".join(items[i] for i in sorted(items)),
+                     b'],"succeeded":%d,"failed":%d}' % (succeeded, failed)))
+    return body, succeeded, failed
 
 
 def _decode_envelope(body: bytes, limit: int) -> BulkRequest:
@@ -91,7 +111,7 @@ def _decode_quote(raw: msgspec.Raw, index: int) -> Quote | SaasError:
         return ValidationFailed(problem.detail, path=problem.path)
 
 
-def _problem(exc: SaasError, prefix: str | None = None) -> dict[str, object]:
+def _problem(exc: SaasError, prefix: str | None = None) -> dict[str, Any]:
     problem = problem_of(exc)
     if prefix and problem.path and problem.path.startswith("$"):
         problem.path = prefix + problem.path[1:]

@@ -25,7 +25,7 @@ from saas.rating.schemas import RatingResult
 from saas.rules.ruleset import CompiledRuleset
 from saas.rules.schemas import Evaluation
 from saas.rules.versions import version_of
-from saas.scoring.explain import Explanation, explain_batch
+from saas.scoring.explain import Explanation, explain_rows
 from saas.scoring.features import model_row
 from saas.scoring.mapping import ScoreMapping, map_scores
 from saas.scoring.model import RiskModel
@@ -47,41 +47,72 @@ class Priced:
     evaluation: Evaluation
 
 
-def price_batch(
+@dataclass(frozen=True)
+class Scored:
+    """The model's view of a batch, from one score call and at most one contributions call.
+
+    Explanation objects are built per quote when it is priced (``explanation``), from the
+    contribution matrix, so a bulk request never holds 10,000 of them at once."""
+
+    rows: dict[int, int]
+    X: np.ndarray
+    risks: np.ndarray
+    mappings: list[ScoreMapping]
+    contributions: np.ndarray | None
+
+    def get(self, i: int, model: RiskModel) -> tuple[ScoreMapping, Explanation | None] | None:
+        row = self.rows.get(i)
+        if row is None:
+            return None
+        if self.contributions is None:
+            return self.mappings[row], None
+        (explanation,) = explain_rows(model, self.X[row:row + 1], self.risks[row:row + 1],
+                                      self.contributions[row:row + 1])
+        return self.mappings[row], explanation
+
+
+def score_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
-    *, explain: bool, code_version: str, now: dt.datetime | None = None,
+    *, explain: bool,
+) -> Scored:
+    """One vectorised model call (and one contributions call) for every quote with telematics."""
+    index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
+             if q.telematics is not None and not isinstance(p, SaasError)]
+    rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
+            for i in index]
+    X = model.prepare(rows)
+    risks = model.score(X) if index else np.zeros(0)
+    mappings = map_scores(risks, tenant.config.pricing, model) if index else []
+    contributions = model.contributions(X) if explain and index else None
+    return Scored({i: row for row, i in enumerate(index)}, X, risks, mappings, contributions)
+
+
+def price_slice(
+    tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
+    scored: Scored, span: range, *, code_version: str, created: str,
 ) -> list[Priced | SaasError]:
-    """Price quotes whose inputs are resolved; an item whose inputs failed keeps its error."""
-    created = utc_timestamp(now)
-    scored = _score(tenant, quotes, pinned, model, explain)
+    """Price ``quotes[span]`` with a batch's scores; an item whose inputs failed keeps its error."""
     out: list[Priced | SaasError] = []
-    for i, (quote, pin) in enumerate(zip(quotes, pinned, strict=True)):
+    for i in span:
+        pin = pinned[i]
         if isinstance(pin, SaasError):
             out.append(pin)
             continue
         try:
-            out.append(_price_one(tenant, quote, pin, model, scored.get(i), created, code_version))
+            out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i, model), created, code_version))
         except SaasError as exc:
             out.append(exc)
     return out
 
 
-def _score(
+def price_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
-    explain: bool,
-) -> dict[int, tuple[ScoreMapping, Explanation | None]]:
-    """One vectorised model call (and one explanation call) for every quote with telematics."""
-    index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
-             if q.telematics is not None and not isinstance(p, SaasError)]
-    if not index:
-        return {}
-    rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
-            for i in index]
-    X = model.prepare(rows)
-    risks = model.score(X)
-    mappings = map_scores(np.asarray(risks), tenant.config.pricing, model)
-    explanations: Sequence[Explanation | None] = explain_batch(model, X) if explain else [None] * len(index)
-    return {i: (m, e) for i, m, e in zip(index, mappings, explanations, strict=True)}
+    *, explain: bool, code_version: str, now: dt.datetime | None = None,
+) -> list[Priced | SaasError]:
+    """Score and price a whole (small) batch: single quotes and replays."""
+    scored = score_batch(tenant, quotes, pinned, model, explain=explain)
+    return price_slice(tenant, quotes, pinned, model, scored, range(len(quotes)), code_version=code_version,
+                       created=utc_timestamp(now))
 
 
 def _price_one(

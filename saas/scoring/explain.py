@@ -79,6 +79,11 @@ def explain_batch(model: RiskModel, X: np.ndarray, *, top: int = 3) -> list[Expl
     """Risk, bias and every feature's exact contribution for each row of raw features ``X``
     (``RiskModel.prepare`` output), with the ``top`` factors that raised and lowered the score."""
     X = np.asarray(X, dtype=np.float64)
-    risks = model.score(X)
-    contribs = model.contributions(X)
+    return explain_rows(model, X, model.score(X), model.contributions(X), top=top)
+
+
+def explain_rows(model: RiskModel, X: np.ndarray, risks: np.ndarray, contribs: np.ndarray, *,
+                 top: int = 3) -> list[Explanation]:
+    """Explanations from already computed scores and contributions: a bulk caller computes them in
+    one model call and builds these objects a slice at a time, so they never all live at once."""
     return [_row(model, float(risks[i]), X[i], contribs[i], top) for i in range(len(X))]
