@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from ml.synth import FEATURE_COLUMNS, synthesize
 from saas.scoring.model import RiskModel, load_default_model
-from saas.settings import ROOT
-
-DEFAULT_DIR = ROOT / "ml" / "artifacts" / "default"
+from tests.unit.scoring.fixtures import DEFAULT_DIR
 
 
 @pytest.fixture(scope="session")
@@ -25,11 +21,3 @@ def rows() -> np.ndarray:
     X[::17, 3] = np.nan
     X[::23, 0] = np.nan
     return X
-
-
-def model_dir_copy(tmp_path: Path) -> Path:
-    import shutil
-
-    target = tmp_path / "model"
-    shutil.copytree(DEFAULT_DIR, target)
-    return target

@@ -17,7 +17,7 @@ from saas.scoring.mapping import map_score, map_scores, smooth_safety
 from saas.scoring.model import RiskModel
 from saas.settings import ROOT
 from saas.tenancy.schemas import Pricing, Tier
-from tests.unit.scoring.conftest import model_dir_copy
+from tests.unit.scoring.fixtures import model_dir_copy
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import shap
 from ml.synth import FEATURE_COLUMNS
 from saas.errors import ModelError
 from saas.scoring.model import RiskModel
-from tests.unit.scoring.conftest import DEFAULT_DIR
+from tests.unit.scoring.fixtures import DEFAULT_DIR
 
 pytestmark = pytest.mark.unit
 
