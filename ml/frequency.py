@@ -93,7 +93,7 @@ def normalised_gini(counts: np.ndarray, frequency: np.ndarray, exposure: np.ndar
         _, group = _tie_groups(order_by)
         cum_exposure = np.concatenate([[0.0], np.cumsum(np.bincount(group, weights=exposure))]) / exposure.sum()
         cum_claims = np.concatenate([[0.0], np.cumsum(np.bincount(group, weights=counts))]) / counts.sum()
-        return float(1 - 2 * np.trapezoid(cum_claims, cum_exposure)) + 0.0  # no -0.0 in reports
+        return round(float(1 - 2 * np.trapezoid(cum_claims, cum_exposure)), 12) + 0.0  # no -0.0 in reports
 
     perfect = gini(counts / exposure)
     return gini(frequency) / perfect if perfect else 0.0
