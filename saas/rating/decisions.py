@@ -120,7 +120,7 @@ async def replay(rt: Runtime, tenant_id: str, decision_id: str) -> ReplayRespons
     pinned = Pinned(restore(ruleset_text, f"snapshot:{versions.ruleset[:12]}"), table)
     created = dt.datetime.fromisoformat(original.response.created_at.replace("Z", "+00:00"))
     (result,) = price_batch(tenant, [original.request], [pinned], rt.model, explain=original.explain,
-                            code_version=versions.code, now=created)
+                            code_version=versions.code, now=created, spread=original.response.target_spread)
     if isinstance(result, SaasError):
         return ReplayResponse(decision_id, False, original.response.premium, None,
                               [f"replay failed: {result.detail}"], versions)

@@ -51,6 +51,8 @@ class QuoteResponse(Struct, frozen=True, forbid_unknown_fields=True, omit_defaul
     multiplier: Decimal | None = None
     percentile: float | None = None
     safest_top_pct: int | None = None
+    target_spread: Decimal | None = None
+    """The dynamic-scaling spread the multiplier used (tenant's or the operator's override); replay reuses it."""
     top_adverse_factors: list[FactorContribution] | None = None
     top_positive_factors: list[FactorContribution] | None = None
     reference: str | None = None

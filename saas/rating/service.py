@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from saas.rules.schemas import Evaluation
 from saas.rules.versions import version_of
 from saas.scoring.explain import Explanation, explain_rows
 from saas.scoring.features import model_row
-from saas.scoring.mapping import ScoreMapping, map_scores
+from saas.scoring.mapping import ScoreMapping, effective_spread, map_scores
 from saas.scoring.model import RiskModel
 from saas.tenancy.service import LoadedTenant
 
@@ -59,6 +60,8 @@ class Scored:
     risks: np.ndarray
     mappings: list[ScoreMapping]
     contributions: np.ndarray | None
+    spread: Decimal
+    """The target spread the mappings used (tenant's, or the environment override): pinned for replay."""
 
     def get(self, i: int, model: RiskModel) -> tuple[ScoreMapping, Explanation | None] | None:
         row = self.rows.get(i)
@@ -73,18 +76,22 @@ class Scored:
 
 def score_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
-    *, explain: bool,
+    *, explain: bool, spread: Decimal | None = None,
 ) -> Scored:
-    """One vectorised model call (and one contributions call) for every quote with telematics."""
+    """One vectorised model call (and one contributions call) for every quote with telematics.
+
+    ``spread`` replays a recorded decision's target spread; by default the tenant's (or the
+    ``PREMIUM_SCALING_TARGET_SPREAD`` override) is used and recorded."""
     index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
              if q.telematics is not None and not isinstance(p, SaasError)]
     rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
             for i in index]
     X = model.prepare(rows)
     risks = model.score(X) if index else np.zeros(0)
-    mappings = map_scores(risks, tenant.config.pricing, model) if index else []
+    spread = effective_spread(tenant.config.pricing, spread)
+    mappings = map_scores(risks, tenant.config.pricing, model, spread_override=spread) if index else []
     contributions = model.contributions(X) if explain and index else None
-    return Scored({i: row for row, i in enumerate(index)}, X, risks, mappings, contributions)
+    return Scored({i: row for row, i in enumerate(index)}, X, risks, mappings, contributions, spread)
 
 
 def price_slice(
@@ -99,7 +106,8 @@ def price_slice(
             out.append(pin)
             continue
         try:
-            out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i, model), created, code_version))
+            out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i, model), created, code_version,
+                                  scored.spread))
         except SaasError as exc:
             out.append(exc)
     return out
@@ -107,17 +115,17 @@ def price_slice(
 
 def price_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
-    *, explain: bool, code_version: str, now: dt.datetime | None = None,
+    *, explain: bool, code_version: str, now: dt.datetime | None = None, spread: Decimal | None = None,
 ) -> list[Priced | SaasError]:
     """Score and price a whole (small) batch: single quotes and replays."""
-    scored = score_batch(tenant, quotes, pinned, model, explain=explain)
+    scored = score_batch(tenant, quotes, pinned, model, explain=explain, spread=spread)
     return price_slice(tenant, quotes, pinned, model, scored, range(len(quotes)), code_version=code_version,
                        created=utc_timestamp(now))
 
 
 def _price_one(
     tenant: LoadedTenant, quote: Quote, pin: Pinned, model: RiskModel,
-    scored: tuple[ScoreMapping, Explanation | None] | None, created: str, code_version: str,
+    scored: tuple[ScoreMapping, Explanation | None] | None, created: str, code_version: str, spread: Decimal,
 ) -> Priced:
     evaluation = pin.ruleset.evaluate(quote, trace=True)
     if evaluation.declined is not None:
@@ -137,13 +145,13 @@ def _price_one(
     versions = Versions(rate_table=pin.table.content_hash, ruleset=version_of(pin.ruleset),
                         tenant_config=tenant.content_hash,
                         model=model.version if scored is not None else None, code=code_version)
-    response = _response(quote, result, evaluation, scored, versions, created)
+    response = _response(quote, result, evaluation, scored, versions, created, spread)
     return Priced(quote, response, evaluation)
 
 
 def _response(
     quote: Quote, result: RatingResult, evaluation: Evaluation,
-    scored: tuple[ScoreMapping, Explanation | None] | None, versions: Versions, created: str,
+    scored: tuple[ScoreMapping, Explanation | None] | None, versions: Versions, created: str, spread: Decimal,
 ) -> QuoteResponse:
     applied = [AppliedRule(t.rule_id, t.effect or "", t.inputs) for t in evaluation.trace if t.matched]
     common = dict(decision_id=str(uuid.uuid4()), created_at=created, premium=result.premium,
@@ -156,7 +164,7 @@ def _response(
         **common,  # type: ignore[arg-type]
         risk_score=mapping.risk, safety_score=mapping.safety_score, tier=mapping.tier,
         tier_label=mapping.tier_label, multiplier=mapping.multiplier, percentile=mapping.percentile,
-        safest_top_pct=mapping.safest_top_pct,
+        safest_top_pct=mapping.safest_top_pct, target_spread=spread,
         top_adverse_factors=explanation.top_adverse if explanation else None,
         top_positive_factors=explanation.top_positive if explanation else None,
     )

@@ -109,3 +109,15 @@ async def test_editing_one_row_in_the_database_is_detected_at_that_row(api: Api)
                                    " WHERE tenant_id = 'partner-a' AND seq = :seq"), {"seq": target})
     restored = (await api.client.get("/v1/audit/verify", headers=api.auth("partner-a", "compliance"))).json()
     assert restored["ok"] is True
+
+
+async def test_replay_reuses_the_spread_override_in_force_when_quoted(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREMIUM_SCALING_TARGET_SPREAD", "0.55")
+    overridden = await make_decision(api, "partner-a")
+    monkeypatch.delenv("PREMIUM_SCALING_TARGET_SPREAD")
+    normal = await make_decision(api, "partner-a")
+    assert overridden["target_spread"] == "0.55" and normal["target_spread"] == "0.30"
+    assert overridden["multiplier"] != normal["multiplier"]
+    replay = await api.client.post(f"/v1/decisions/{overridden['decision_id']}/replay",
+                                   headers=api.auth("partner-a", "compliance"))
+    assert replay.json()["identical"] is True, replay.json()["differences"]
