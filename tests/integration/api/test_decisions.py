@@ -111,7 +111,7 @@ async def test_editing_one_row_in_the_database_is_detected_at_that_row(api: Api)
     assert restored["ok"] is True
 
 
-async def test_replay_reuses_the_spread_override_in_force_when_quoted(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_replay_reuses_the_spread_override_of_its_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREMIUM_SCALING_TARGET_SPREAD", "0.55")
     overridden = await make_decision(api, "partner-a")
     monkeypatch.delenv("PREMIUM_SCALING_TARGET_SPREAD")
