@@ -50,7 +50,7 @@ def _translate(node: Node, fields: frozenset[str], dialect: dict[str, Any]) -> s
         body = go(node.args[1], element_fields)
         build: Callable[[str, str], str] = dialect[node.name]
         return build(go(node.args[0], frozenset()), body)
-    raise NotImplementedError(f"no translation for {to_source(node)}")
+    raise ValueError(f"the reference engines have no translation for {to_source(node)}")
 
 
 def _zen_path(node: Path, fields: frozenset[str]) -> str:

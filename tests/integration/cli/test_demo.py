@@ -8,6 +8,7 @@ import re
 import shlex
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -43,4 +44,4 @@ async def test_demo_prints_keys_and_a_curl_that_prices_a_quote(tmp_path: Path) -
         response = await client.post("/v1/quotes", json=body, headers={name: value})
     await runtime.close()
     assert response.status_code == 201, response.text
-    assert float(response.json()["premium"]) > 0
+    assert Decimal(response.json()["premium"]) > 0
