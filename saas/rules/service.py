@@ -26,7 +26,7 @@ from saas.rules.parser import parse
 from saas.rules.paths import Fn
 from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
 from saas.rules.schemas import Adjustment, Rule, RulesetFile
-from saas.rules.sources import RuleSourceMap, exact_numbers, expression_location
+from saas.rules.sources import RuleSourceMap, expression_location
 from saas.rules.type_rules import suggest
 from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
 
@@ -49,7 +49,7 @@ def _compile_cached(text: str, file: str) -> CompiledRuleset:
     data, smap = compose(text, file)
     if data is None:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
-    parsed, issues = decode(exact_numbers(data, "$", smap), smap, RulesetFile)
+    parsed, issues = decode(data, smap, RulesetFile)
     if parsed is None:
         if isinstance(data, dict) and isinstance(data.get("rules"), list):
             _decode_rules(data["rules"], smap, issues)

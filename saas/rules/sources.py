@@ -8,10 +8,6 @@ one character of the folded text. Escape sequences inside double quotes can shif
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-from typing import Any
-
 from saas.errors import Location
 from saas.yamlio import SourceMap
 
@@ -61,30 +57,6 @@ def _walk(smap: SourceMap, start: tuple[int, int], first_end: int, offset: int, 
         text = smap.lines[line - 1]
         col = block_col if block_col is not None else len(text) - len(text.lstrip()) + 1
         end = len(text.rstrip())
-
-
-_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?")
-
-
-def exact_numbers(value: Any, path: str, smap: SourceMap) -> Any:
-    """Replace YAML floats by Decimals of their written text, so ``add: 150.00`` stays 150.00.
-
-    PyYAML has already turned the scalar into a float; its node mark tells where the text is.
-    """
-    if isinstance(value, dict):
-        return {key: exact_numbers(item, f"{path}.{key}", smap) for key, item in value.items()}
-    if isinstance(value, list):
-        return [exact_numbers(item, f"{path}[{index}]", smap) for index, item in enumerate(value)]
-    if isinstance(value, float) and path in smap.marks:
-        line, col = smap.marks[path]
-        written = _NUMBER.match(smap.lines[line - 1], col - 1)
-        text = written.group(0).replace("_", "") if written else ""
-        try:
-            exact = Decimal(text)
-        except ArithmeticError:
-            return value
-        return exact if exact == Decimal(repr(value)) else value
-    return value
 
 
 class RuleSourceMap(SourceMap):
