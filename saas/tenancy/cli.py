@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from saas.db import run_in_session
+from saas.errors import NotFound
+from saas.settings import load_settings
 from saas.tenancy.keys import ROLES, ApiKeyInfo, create_key, list_keys, revoke_key
+from saas.tenancy.service import load_tenants
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +32,10 @@ def _row(info: ApiKeyInfo) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
+    tenants, _ = load_tenants(load_settings().tenants_dir)
+    if args.tenant not in tenants:
+        known = ", ".join(sorted(tenants)) or "none"
+        raise NotFound(f"no tenant '{args.tenant}' in {load_settings().tenants_dir} (known: {known})")
     info, plaintext = run_in_session(lambda s: create_key(s, args.tenant, args.role, args.name))
     print(_row(info))
     print(f"\n{plaintext}\n\nStore this key now: it cannot be shown again.")
