@@ -95,11 +95,8 @@ def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException
     match = _AT.search(message)
     key = first.get("key")
     path = "$" + match.group("path") if match else (f"$.{key}" if key and key != "data" else None)
-    detail = _AT.sub("", message)
-    malformed = "malformed" in detail.lower() or "JSON is malformed" in detail
-    return _respond(Problem(type="malformed-json" if malformed else "validation-error",
-                            title="Malformed JSON" if malformed else "Invalid input",
-                            status=400 if malformed else 422, detail=detail, path=path,
+    return _respond(Problem(type="validation-error", title="Invalid input", status=422,
+                            detail=_AT.sub("", message), path=path,
                             errors=[{k: str(v) for k, v in e.items()} for e in extra] or None))
 
 
