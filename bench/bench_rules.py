@@ -28,7 +28,7 @@ import rule_engine
 import zen
 from rules_engines import to_rule_engine, to_zen
 
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 from saas.rules import CompiledRuleset, load_rulesets
 from saas.rules.parser import parse
 from saas.settings import ROOT

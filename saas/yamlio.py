@@ -10,7 +10,6 @@ one run reports every such problem in the file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -21,6 +20,7 @@ import msgspec
 import yaml
 
 from saas.errors import ConfigError, ConfigIssue, Location
+from saas.suggestions import did_you_mean
 
 MAX_YAML_BYTES = 256 * 1024
 """Largest configuration file accepted; real tenant and ruleset files are a few kilobytes."""
@@ -163,8 +163,7 @@ def _issue_from(exc: msgspec.ValidationError, data: Any, smap: SourceMap, typ: t
         name = unknown.group("field")
         child = f"{path}.{name}"
         known = _fields_at(typ, path)
-        near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-        hint = f"did you mean '{near[0]}'?" if near else (f"known keys: {', '.join(known)}" if known else None)
+        hint = did_you_mean(name, known, cutoff=0.5) or (f"known keys: {', '.join(known)}" if known else None)
         issue = ConfigIssue(f"unknown key '{name}'", smap.location(child, key=True), child, hint)
         return issue, _remove(data, child)
     issue = ConfigIssue(message, smap.location(path), path)

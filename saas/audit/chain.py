@@ -8,30 +8,17 @@ deleted, inserted or reordered entry breaks the chain at its own position.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import uuid
 from typing import Any, NamedTuple
 
 import msgspec
 
 from saas.audit.schemas import AuditEntry, NewEntry, VerifyResult
+from saas.canonical import canonical_json, sha256_hex
+from saas.clock import utc_timestamp
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of every tenant's first entry (seq 1)."""
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8; Decimals, datetimes and UUIDs become strings (msgspec's rules)."""
-    return msgspec.json.encode(value, order="sorted")
-
-
-def utc_timestamp(moment: dt.datetime | None = None) -> str:
-    """Fixed-width ISO-8601 UTC (microseconds, ``Z``) so timestamps also sort as plain strings."""
-    moment = moment or dt.datetime.now(dt.UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Link(NamedTuple):
@@ -67,7 +54,7 @@ def entry_body(entry: AuditEntry) -> dict[str, Any]:
 
 def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
     """sha256(prev_hash + canonical JSON of the entry body): the definition ``link_hash`` implements."""
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
+    return sha256_hex(prev_hash.encode("ascii") + canonical_json(body))
 
 
 _ENCODE = msgspec.json.Encoder().encode
@@ -81,7 +68,7 @@ def _digest(tenant_id: str, seq: int, decision_id: str, kind: str, created_at: s
         b',"kind":', _ENCODE(kind), b',"payload":', payload_json, b',"seq":', _ENCODE(seq),
         b',"tenant_id":', _ENCODE(tenant_id), b"}",
     ))
-    return hashlib.sha256(body).hexdigest()
+    return sha256_hex(body)
 
 
 def link_hash(link: Link) -> str:

@@ -13,8 +13,9 @@ from typing import Literal
 
 import msgspec
 
-from saas.audit.chain import ChainVerifier, Link, canonical_json
+from saas.audit.chain import ChainVerifier, Link
 from saas.audit.schemas import VerifyResult
+from saas.canonical import canonical_json
 
 ExportFormat = Literal["jsonl", "csv"]
 

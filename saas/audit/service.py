@@ -16,10 +16,11 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saas.audit.chain import GENESIS_HASH, ChainVerifier, Link, seal, utc_timestamp
+from saas.audit.chain import GENESIS_HASH, ChainVerifier, Link, seal
 from saas.audit.export import ExportFormat, csv_header, csv_line, jsonl_line
 from saas.audit.models import AuditEntryRow, AuditHead
 from saas.audit.schemas import AuditEntry, NewEntry, VerifyResult
+from saas.clock import utc_timestamp
 from saas.db import Base, upsert
 from saas.errors import Conflict, ValidationFailed
 from saas.tenancy.scoping import TenantRepository

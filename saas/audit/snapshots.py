@@ -6,23 +6,19 @@ here once, however many decisions point at it, and is never overwritten: a hash 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saas.audit.chain import utc_timestamp
 from saas.audit.models import Snapshot
+from saas.canonical import sha256_hex
+from saas.clock import utc_timestamp
 from saas.db import upsert
 from saas.errors import NotFound
 
 SnapshotKind = Literal["tenant_config", "ruleset", "rate_table", "model"]
 SNAPSHOT_KINDS: tuple[str, ...] = ("tenant_config", "ruleset", "rate_table", "model")
-
-
-def content_hash(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 async def put_snapshot(session: AsyncSession, kind: SnapshotKind, content: str, *, hash: str | None = None,
@@ -34,7 +30,7 @@ async def put_snapshot(session: AsyncSession, kind: SnapshotKind, content: str, 
     """
     if kind not in SNAPSHOT_KINDS:
         raise ValueError(f"unknown snapshot kind {kind!r}")
-    key = hash or content_hash(content)
+    key = hash or sha256_hex(content)
     row = upsert(session, Snapshot).values(kind=kind, hash=key, tenant_id=tenant_id, content=content,
                                   created_at=utc_timestamp())
     await session.execute(row.on_conflict_do_nothing(index_elements=["kind", "hash"]))

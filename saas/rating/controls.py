@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from saas.errors import RatingError
-from saas.rating.factors import RATING_FACTORS
-from saas.rating.money import ONE, clamp
+from saas.money import ONE, clamp
+from saas.quote.factors import RATING_FACTORS
 
 
 class RuleAdjustment(Protocol):

@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 import anyio
 import msgspec
 
-from saas.audit.chain import utc_timestamp
 from saas.audit.schemas import NewEntry
 from saas.audit.service import append_decisions, get_decision
 from saas.audit.snapshots import get_snapshot
+from saas.clock import utc_timestamp
 from saas.errors import ModelError, SaasError
+from saas.quote.schemas import Quote
 from saas.rating.lookups import compile_table
-from saas.rating.quote import Quote
 from saas.rating.responses import DecisionPayload, QuoteResponse, ReplayResponse
 from saas.rating.schemas import RateTableSpec
 from saas.rating.service import Pinned, Priced, price_batch, price_slice, score_batch

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from saas.money import ONE, multiply
+from saas.quote.schemas import Driver
 from saas.rating.controls import FactorControls
 from saas.rating.lookups import RateTable
-from saas.rating.money import ONE, multiply
-from saas.rating.quote import Driver
 from saas.rating.schemas import RatingFactor
 
 Found = list[tuple[str, Decimal, str]]

@@ -17,11 +17,11 @@ from typing import Literal
 from msgspec import Struct
 
 from saas.errors import RatingError
+from saas.money import ONE, ZERO, add, multiply, round_premium, subtract
+from saas.quote.schemas import Quote
 from saas.rating.controls import Evaluation, FactorControls, RuleAdjustment, rule_reason
 from saas.rating.drivers import rated_driver_factors
 from saas.rating.lookups import RateTable
-from saas.rating.money import ONE, ZERO, add, multiply, round_premium, subtract
-from saas.rating.quote import Quote
 from saas.rating.schemas import FactorType, RatingFactor, RatingResult
 from saas.tenancy.schemas import TenantConfig
 

@@ -11,14 +11,11 @@ writing 1.2 as 1.20 keeps the hash, while any change of a rate changes it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-import msgspec
-
+from saas.canonical import canonical_json, sha256_hex
 from saas.rating.schemas import Band, RateTableSpec
 
 
@@ -106,19 +103,8 @@ def compile_table(spec: RateTableSpec, *, source: str = "") -> RateTable:
 
 def canonical(spec: RateTableSpec) -> bytes:
     """Canonical JSON: sorted keys, no whitespace, decimals without trailing zeros."""
-    plain = msgspec.to_builtins(spec, builtin_types=(Decimal,), order="sorted")
-    return msgspec.json.encode(_normalise(plain), order="sorted")
+    return canonical_json(spec, normalise_decimals=True)
 
 
 def content_hash(spec: RateTableSpec) -> str:
-    return hashlib.sha256(canonical(spec)).hexdigest()
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, dict):
-        return {str(key): _normalise(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_normalise(item) for item in value]
-    return value
+    return sha256_hex(canonical(spec))

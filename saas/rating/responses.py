@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 from saas.rating.schemas import RatingFactor
 from saas.rules.schemas import RuleTrace
 from saas.scoring.explain import FactorContribution

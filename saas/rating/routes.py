@@ -12,8 +12,8 @@ from litestar.params import BodyKwarg, QueryParameter
 
 from saas.errors import PayloadTooLarge, SaasError, ValidationFailed
 from saas.http_errors import problem_of, validation_problem
+from saas.quote.schemas import Quote
 from saas.rating.decisions import quote_and_record, quote_bulk
-from saas.rating.quote import Quote
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
 from saas.rating.service import Priced
 from saas.runtime import Runtime

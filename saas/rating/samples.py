@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from saas.rating.quote import Coverages, CreditTier, Driver, Policy, Quote, Telematics, Vehicle, VehicleType
+from saas.quote.schemas import Coverages, CreditTier, Driver, Policy, Quote, Telematics, Vehicle, VehicleType
 
 ZIPS: dict[str, tuple[str, ...]] = {
     "CA": ("90001", "94103", "95814", "92101"), "NY": ("10001", "11201", "12207", "14604"),

@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from saas.quote.schemas import CoverageLevel, CreditTier, Gender, MaritalStatus, TheftRisk, VehicleType
 from saas.rating.checks import check_amount, check_bands, check_factor, check_factors
-from saas.rating.quote import CoverageLevel, CreditTier, Gender, MaritalStatus, TheftRisk, VehicleType
 from saas.tenancy.schemas import StateCode, TenantId
 
 ZipPattern = Annotated[str, Meta(pattern=r"^[0-9]{1,5}$", description="a 5-digit ZIP or a ZIP prefix")]

@@ -16,11 +16,11 @@ from decimal import Decimal
 
 import numpy as np
 
-from saas.audit.chain import utc_timestamp
+from saas.clock import utc_timestamp
 from saas.errors import QuoteDeclined, SaasError
+from saas.quote.schemas import Quote
 from saas.rating.engine import TelematicsInput, rate
 from saas.rating.lookups import RateTable
-from saas.rating.quote import Quote
 from saas.rating.responses import AppliedRule, QuoteResponse, Versions
 from saas.rating.schemas import RatingResult
 from saas.rules.ruleset import CompiledRuleset

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, Context, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
+from saas.money import MONEY
 from saas.rules.paths import Fn
 
-DECIMALS = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999,
-                   traps=[DivisionByZero, InvalidOperation, Overflow])
-"""The one decimal context of every rule: 28 significant digits, banker's rounding, and the three
-faults (x/0, 0/0, overflow) raised so a rule can record them instead of computing Infinity/NaN."""
+DECIMALS = MONEY
+"""The decimal context of every rule: the platform's one money context (``saas.money``)."""
 
 EXACT_INT = 10**28
 """Integers below this magnitude are exact under ``DECIMALS`` (28 digits)."""

@@ -20,7 +20,6 @@ from saas.rules.type_rules import (
     require,
     require_bool,
     same_kind,
-    suggest,
 )
 from saas.rules.types import (
     BOOL,
@@ -36,6 +35,7 @@ from saas.rules.types import (
     DslType,
     quote_type,
 )
+from saas.suggestions import did_you_mean
 
 QUANTIFIERS = frozenset({"any", "all", "count"})
 AGGREGATES = frozenset({"min", "max"})
@@ -136,7 +136,7 @@ class _Checker:
             known = list(element.fields) + known
         name = node.parts[index]
         where = "" if index == 0 else f" in {record.name}"
-        return RuleTypeError(f"unknown field '{name}'{where}", part_span(node, index), suggest(name, known))
+        return RuleTypeError(f"unknown field '{name}'{where}", part_span(node, index), did_you_mean(name, known))
 
     def unary(self, node: Unary, element: DslType | None) -> DslType:
         operand = self.infer(node.operand, element)
@@ -195,7 +195,7 @@ class _Checker:
                 raise RuleTypeError("exists() on a field that is never null", node.args[0].span)
             return BOOL_T
         span = Span(node.span.start, node.span.start + len(node.name))
-        raise RuleTypeError(f"unknown function '{node.name}'", span, suggest(node.name, list(FUNCTIONS)))
+        raise RuleTypeError(f"unknown function '{node.name}'", span, did_you_mean(node.name, list(FUNCTIONS)))
 
     def over_list(self, node: Call, element: DslType | None) -> DslType:
         if len(node.args) != 2:

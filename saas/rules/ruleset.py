@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 from saas.rules.compiler import fault_name
 from saas.rules.paths import Fn
 from saas.rules.schemas import Adjustment, Evaluation, RuleTrace

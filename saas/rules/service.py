@@ -7,7 +7,6 @@ located at ``file:line:col`` with a caret and, for unknown names, a "did you mea
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import DecimalException
@@ -15,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from saas.canonical import sha256_hex
 from saas.errors import ConfigError, ConfigIssue, Location
-from saas.rating.factors import RATING_FACTORS
-from saas.rating.quote import Quote
+from saas.quote.factors import RATING_FACTORS
+from saas.quote.schemas import Quote
 from saas.rules.checker import check_condition
 from saas.rules.compiler import compile_condition, fault_name
 from saas.rules.errors import EvaluationFault, RuleError
@@ -27,7 +27,7 @@ from saas.rules.paths import Fn
 from saas.rules.ruleset import CompiledRule, CompiledRuleset, Reader, show
 from saas.rules.schemas import Adjustment, Rule, RulesetFile
 from saas.rules.sources import RuleSourceMap, expression_location
-from saas.rules.type_rules import suggest
+from saas.suggestions import did_you_mean
 from saas.yamlio import MAX_YAML_BYTES, SourceMap, compose, decode
 
 DEFAULT_STATE = "DEFAULT"
@@ -45,7 +45,7 @@ def compile_source(text: str, file: str) -> CompiledRuleset:
 
 @lru_cache(maxsize=256)
 def _compile_cached(text: str, file: str) -> CompiledRuleset:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256_hex(text)
     data, smap = compose(text, file)
     if data is None:
         raise ConfigError([ConfigIssue("file is empty", smap.at(1, 1))])
@@ -164,14 +164,14 @@ def _check_names(parsed: RulesetFile, rules: list[tuple[int, Rule]], smap: Sourc
     for index, name in enumerate(parsed.forbidden_factors):
         if name not in RATING_FACTORS:
             path = f"$.forbidden_factors[{index}]"
-            issues.append(_issue(smap, path, f"unknown rating factor '{name}'", suggest(name, factors)))
+            issues.append(_issue(smap, path, f"unknown rating factor '{name}'", did_you_mean(name, factors)))
     for index, rule in rules:
         factor, where = (rule.limit.factor, "limit.factor") if rule.limit else (rule.exclude, "exclude")
         if factor is not None and factor not in RATING_FACTORS:
             path = f"$.rules[{index}].{where}"
-            issues.append(_issue(smap, path, f"unknown rating factor '{factor}'", suggest(factor, factors)))
+            issues.append(_issue(smap, path, f"unknown rating factor '{factor}'", did_you_mean(factor, factors)))
         if rule.cite not in parsed.citations:
-            hint = suggest(rule.cite, cites) or f"known citations: {', '.join(cites) or 'none'}"
+            hint = did_you_mean(rule.cite, cites) or f"known citations: {', '.join(cites) or 'none'}"
             issues.append(_issue(smap, f"$.rules[{index}].cite", f"unknown citation key '{rule.cite}'", hint))
     return issues
 

@@ -6,22 +6,10 @@ small function with its own error message.
 
 from __future__ import annotations
 
-import difflib
-
 from saas.rules.ast import Binary, Call, Literal, Node, Path
 from saas.rules.errors import RuleTypeError, Span
 from saas.rules.types import BOOL, LIST, NULL, STRUCT, DslType
-
-
-def suggest(name: str, known: list[str]) -> str | None:
-    """The nearest known name: a case slip (``"SUV"``), then a word of a name (``age`` →
-    ``driver_age``), then the closest spelling."""
-    lowered = name.lower()
-    folded = [each for each in known if each.lower() == lowered]
-    part_of = [each for each in known if lowered in each.lower().split("_")]
-    near = folded or part_of or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"did you mean '{near[0]}'?" if near else None
-
+from saas.suggestions import did_you_mean
 
 
 def is_list_form(node: Call, root: DslType, element: DslType | None) -> bool:
@@ -77,5 +65,5 @@ def check_choice(field_type: DslType, other: Node) -> None:
     literal = isinstance(other, Literal) and other.kind == "string"
     if field_type.choices and literal and getattr(other, "value", None) not in field_type.choices:
         allowed = ", ".join(f'"{c}"' for c in field_type.choices)
-        hint = suggest(str(getattr(other, "value", "")), list(field_type.choices)) or f"allowed values: {allowed}"
+        hint = did_you_mean(str(getattr(other, "value", "")), list(field_type.choices)) or f"allowed values: {allowed}"
         raise RuleTypeError(f"{getattr(other, 'value', '')!r} is not a possible value here", other.span, hint)

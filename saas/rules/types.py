@@ -1,4 +1,4 @@
-"""The DSL's types, derived from ``saas.rating.quote.Quote`` by ``msgspec.inspect``.
+"""The DSL's types, derived from ``saas.quote.schemas.Quote`` by ``msgspec.inspect``.
 
 Never a hand-kept copy: a field added to the quote schema is readable by rules the moment it
 exists, and a renamed one turns every rule that reads it into a load error with a suggestion.
@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 
 NUMBER, STRING, BOOL, DATE, NULL, LIST, STRUCT = "number", "string", "bool", "date", "null", "list", "struct"
 

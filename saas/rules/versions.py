@@ -7,11 +7,11 @@ them again into the very same composition.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import msgspec
 
+from saas.canonical import sha256_hex
 from saas.errors import ConfigError, ConfigIssue, Location
 from saas.rules.ruleset import CompiledRuleset
 from saas.rules.service import DEFAULT_STATE, compile_source
@@ -26,13 +26,13 @@ def version_of(ruleset: CompiledRuleset) -> str:
     """The pinned version: the state file's hash, combined with the DEFAULT file's when composed."""
     if ruleset.base is None:
         return ruleset.content_hash
-    return hashlib.sha256(f"{ruleset.base.content_hash}:{ruleset.content_hash}".encode()).hexdigest()
+    return sha256_hex(f"{ruleset.base.content_hash}:{ruleset.content_hash}")
 
 
 def _text(directory: Path, state: str, expected_hash: str) -> str:
     path = directory / ("default.yaml" if state == DEFAULT_STATE else f"{state}.yaml")
     text = path.read_bytes().decode("utf-8")
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != expected_hash:
+    if sha256_hex(text) != expected_hash:
         raise ConfigError([ConfigIssue("ruleset file changed after it was loaded; reload the process",
                                        Location(str(path), 1, 1))])
     return text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from saas.rating.factors import FEATURE_GROUPS
-from saas.rating.quote import Telematics
+from saas.quote.factors import FEATURE_GROUPS
+from saas.quote.schemas import Telematics
 from saas.scoring.model import RiskModel
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 from msgspec import Struct
 
+from saas.money import MONEY
 from saas.scoring.model import RiskModel
 from saas.tenancy.schemas import Pricing, Tier
 
@@ -32,7 +33,6 @@ BANDS: tuple[tuple[Decimal, Decimal], ...] = (
 )
 BAND_TOP = Decimal("1.30")
 """The rating design's score → factor table (seed 002 ``_score_to_factor``): below each bound, its factor."""
-_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 
 class ScoreMapping(Struct, forbid_unknown_fields=True, frozen=True):
@@ -116,7 +116,7 @@ def map_score(risk: float, pricing: Pricing, model: RiskModel, *,
               spread_override: Decimal | None = None) -> ScoreMapping:
     """Dynamic scaling ``1 + (risk − baseline) · spread / (p95 − p5)`` (or the tier / band factor),
     clamped to the tenant's caps; tier by percentile; safety score; "top X% safest"."""
-    with localcontext(_CONTEXT):
+    with localcontext(MONEY):
         scale = scaling_factor(model, effective_spread(pricing, spread_override))
         percentile = round(float(model.percentile(float(to_decimal(risk)))), 4)
         return _map_one(risk, percentile, pricing, to_decimal(model.baseline), scale)
@@ -125,7 +125,7 @@ def map_score(risk: float, pricing: Pricing, model: RiskModel, *,
 def map_scores(risks: np.ndarray, pricing: Pricing, model: RiskModel, *,
                spread_override: Decimal | None = None) -> list[ScoreMapping]:
     """``map_score`` for a batch: one percentile lookup for all rows, identical results row by row."""
-    with localcontext(_CONTEXT):
+    with localcontext(MONEY):
         scale = scaling_factor(model, effective_spread(pricing, spread_override))
         baseline = to_decimal(model.baseline)
         quantised = np.array([float(to_decimal(r)) for r in np.asarray(risks, dtype=np.float64)])
@@ -138,5 +138,5 @@ def smooth_safety(previous: Decimal | None, current: Decimal, weight: Decimal) -
     a driver's first month has nothing to smooth with and keeps its score."""
     if previous is None:
         return current
-    with localcontext(_CONTEXT):
+    with localcontext(MONEY):
         return ((1 - weight) * previous + weight * current).quantize(SAFETY_PLACES, rounding=ROUND_HALF_UP)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from saas.rating.quote import StateCode, Telematics
+from saas.quote.schemas import StateCode, Telematics
 from saas.scoring.explain import FactorContribution
 
 

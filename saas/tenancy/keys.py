@@ -19,7 +19,7 @@ from msgspec import Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saas.audit.chain import utc_timestamp
+from saas.clock import utc_timestamp
 from saas.errors import NotFound, Unauthenticated, ValidationFailed
 from saas.tenancy.auth_cache import AUTH_CACHE, AuthCache
 from saas.tenancy.models import ApiKey

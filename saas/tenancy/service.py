@@ -7,13 +7,13 @@ that span files (a served state without a ruleset, a feature the state forbids) 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 import msgspec
 
+from saas import canonical
 from saas.errors import ConfigIssue
 from saas.tenancy.schemas import TenantConfig
 from saas.yamlio import SourceMap, load_file
@@ -35,11 +35,7 @@ class LoadedTenant(msgspec.Struct, frozen=True):
 
 def content_hash(config: TenantConfig) -> str:
     """Hash of the decoded config, so reformatting the YAML or reordering keys keeps the hash."""
-    return hashlib.sha256(canonical(config)).hexdigest()
-
-
-def canonical(config: TenantConfig) -> bytes:
-    return msgspec.json.encode(config, order="sorted")
+    return canonical.content_hash(config)
 
 
 def tenant_files(directory: Path) -> list[Path]:

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from saas.audit.export import ExportFormat, verify_export
 from saas.audit.schemas import NewEntry
 from saas.audit.service import append_decisions, export, get_decision, verify
-from saas.audit.snapshots import content_hash, get_snapshot, put_snapshot
+from saas.audit.snapshots import get_snapshot, put_snapshot
+from saas.canonical import sha256_hex as content_hash
 from saas.db import Database
 from saas.errors import Conflict, NotFound, ValidationFailed
 

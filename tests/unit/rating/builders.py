@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
+from saas.quote.schemas import Quote
 from saas.rating.lookups import RateTable
-from saas.rating.quote import Quote
 from saas.rating.tables import parse_rate_table
 from saas.tenancy.schemas import TenantConfig
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from saas.errors import RatingError
+from saas.money import round_premium
 from saas.rating.engine import TelematicsInput, rate
-from saas.rating.money import round_premium
 from saas.rating.schemas import RatingResult
 from saas.rules.schemas import Adjustment, Evaluation
 from tests.unit.rating.builders import DRIVER, quote, table, tenant

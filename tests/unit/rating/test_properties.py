@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from saas.quote.factors import RATING_FACTORS
+from saas.quote.schemas import Coverages, Driver, Policy, Quote, Vehicle
 from saas.rating.engine import TelematicsInput, rate
-from saas.rating.factors import RATING_FACTORS
-from saas.rating.quote import Coverages, Driver, Policy, Quote, Vehicle
 from saas.rating.schemas import RatingResult
 from saas.rules.schemas import Adjustment, Evaluation
 from saas.tenancy.schemas import TenantConfig

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 
 BASE_QUOTE: dict[str, Any] = {
     "policy": {"state": "CA", "zip_code": "90210", "effective_date": "2026-03-01", "years_with_company": 4},

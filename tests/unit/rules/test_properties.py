@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saas.errors import ConfigError
-from saas.rating.quote import Quote
+from saas.quote.schemas import Quote
 from saas.rules.ast import Binary, Call, IsNull, Literal, Membership, Node, Path, Unary, to_source
 from saas.rules.errors import EvaluationFault
 from saas.rules.parser import parse

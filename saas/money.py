@@ -1,8 +1,8 @@
-"""The one decimal context of rating, and the one rounding at the end.
+"""The one decimal context of every money and rule computation, and the one rounding at the end.
 
 Replay must re-rate a decision to the identical cent on any machine and any thread, so the engine
 never relies on the ambient (thread-local, mutable) decimal context: every intermediate operation
-goes through ``RATING_CONTEXT``, and the only rounding to money happens in ``round_premium``.
+goes through ``MONEY``, and the only rounding to money happens in ``round_premium``.
 Intermediates keep 28 significant digits with banker's rounding (no drift over a long product);
 the premium itself is rounded half up, as policyholders and regulators expect.
 """
@@ -19,16 +19,19 @@ from decimal import (
     Overflow,
 )
 
-RATING_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
-"""Precision and rounding of every intermediate product and sum in the rating flow."""
+MONEY = Context(prec=28, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999,
+                traps=[InvalidOperation, DivisionByZero, Overflow])
+"""Precision and rounding of every intermediate product and sum: the rating engine, rule arithmetic
+and the tenant's score mapping all compute under it, so none of them depends on the ambient context.
+The three faults (x/0, 0/0, overflow) raise, so a rule can record them instead of computing NaN."""
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-multiply = RATING_CONTEXT.multiply
+multiply = MONEY.multiply
 """``a × b`` under the rating context (bound once: the engine calls it a dozen times per quote)."""
-add = RATING_CONTEXT.add
-subtract = RATING_CONTEXT.subtract
+add = MONEY.add
+subtract = MONEY.subtract
 
 
 def round_premium(amount: Decimal, unit: Decimal) -> Decimal:
@@ -39,8 +42,8 @@ def round_premium(amount: Decimal, unit: Decimal) -> Decimal:
     digits, so this is a single rounding either way.
     """
     if unit.as_tuple().digits == (1,):
-        return amount.quantize(unit, rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
-    units = RATING_CONTEXT.divide(amount, unit).to_integral_value(rounding=ROUND_HALF_UP, context=RATING_CONTEXT)
+        return amount.quantize(unit, rounding=ROUND_HALF_UP, context=MONEY)
+    units = MONEY.divide(amount, unit).to_integral_value(rounding=ROUND_HALF_UP, context=MONEY)
     return multiply(units, unit)
 
 
