@@ -31,14 +31,14 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
 from saas.db import upgrade_schema  # noqa: E402
-from saas.rating.decisions import quote_and_record, resolve  # noqa: E402
 from saas.rating.routes import render_bulk  # noqa: E402
-from saas.rating.samples import random_quote  # noqa: E402
 from saas.rating.service import price_batch  # noqa: E402
 from saas.runtime import Runtime  # noqa: E402
 from saas.settings import load_settings  # noqa: E402
 from saas.tenancy.keys import create_key  # noqa: E402
+from tests.samples import random_quote  # noqa: E402
 
 TENANT = "partner-a"
 STATES = ("CA", "NY", "TX")
@@ -75,7 +75,7 @@ def bench_pricing(rt: Runtime, sample: list, n: int) -> dict[str, list[float]]: 
     timings: dict[str, list[float]] = {"raw model score (1 row)": [], "price, no explanation": [],
                                        "price + explanation": []}
     for q in sample[:n]:
-        pinned = [resolve(rt, tenant, q)]
+        pinned = [rt.quotes.resolve(tenant, q)]
         t0 = time.perf_counter()
         rt.model.score(raw)
         t1 = time.perf_counter()
@@ -94,9 +94,9 @@ async def bench_recorded(rt: Runtime, sample: list, n: int) -> dict[str, list[fl
                                        "price + audit append + explanation": []}
     for q in sample[:n]:
         t0 = time.perf_counter()
-        await quote_and_record(rt, TENANT, [q], explain=False)
+        await rt.quotes.quote_and_record(TENANT, [q], explain=False)
         t1 = time.perf_counter()
-        await quote_and_record(rt, TENANT, [q], explain=True)
+        await rt.quotes.quote_and_record(TENANT, [q], explain=True)
         t2 = time.perf_counter()
         timings["price + audit append, no explanation"].append(t1 - t0)
         timings["price + audit append + explanation"].append(t2 - t1)
@@ -109,7 +109,8 @@ async def bench_bulk(rt: Runtime, sample: list, *, explain: bool, traced: bool) 
     if traced:
         tracemalloc.start()
     t0 = time.perf_counter()
-    response, succeeded, _ = await render_bulk(rt, TENANT, body, explain=explain)
+    response, succeeded, _ = await render_bulk(rt.quotes, rt.limiter, TENANT, body, limit=len(sample),
+                                               explain=explain)
     elapsed = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import msgspec
 
+from saas.quote.schemas import Quote
 from saas.rating.engine import TelematicsInput, rate
 from saas.rating.lookups import RateTable
-from saas.quote.schemas import Quote
 from saas.rating.tables import load_rate_tables, table_in_effect
 from saas.rules.schemas import Adjustment, Evaluation
 from saas.tenancy.schemas import TenantConfig

@@ -73,6 +73,15 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions")
+"""The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
+
+
+def _part_of(rt: Runtime, name: str) -> Any:
+    """A provider of one assembled part (read per request, so an operator or test can swap it)."""
+    return lambda: getattr(rt, name)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """Build the app; ``runtime`` lets tests and benchmarks share an already loaded one."""
     settings = settings or load_settings()
@@ -87,7 +96,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return Litestar(
         route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
                         replay_decision, export_audit, verify_audit, create_risk_scores],
-        dependencies={"rt": Provide(lambda: rt, sync_to_thread=False), "principal": Provide(provide_principal)},
+        dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
+        | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics_middleware],
         state=State({"runtime": rt}),

@@ -1,19 +1,19 @@
-"""The loaded configuration of the whole platform: tenants, state rulesets and rate tables.
+"""The loaded configuration of the whole platform: tenants, state rulesets and the rate table files.
 
 Loaded once per process (API replica or worker) and shared read-only by every request, so the
-hot quote path does no file I/O or parsing. ``saas check`` uses the same loader, so what the
-check accepts is exactly what the API would serve.
+hot quote path does no file I/O or parsing. Quotes find their rate tables through a rate source
+(``saas.rating.sources``) built from ``rate_tables`` at assembly, never through the catalog.
+``saas check`` uses the same loader, so what the check accepts is exactly what the API would serve.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from saas.errors import ConfigError, ConfigIssue, Location, NotFound, RatingError
 from saas.rating.lookups import RateTable
-from saas.rating.tables import load_rate_tables, table_in_effect
+from saas.rating.tables import load_rate_tables
 from saas.rules.service import CompiledRuleset, load_rulesets
 from saas.tenancy.service import LoadedTenant, load_tenants
 
@@ -39,9 +39,6 @@ class Catalog:
             raise RatingError(f"tenant does not write policies in {state} (serves {served})",
                               path="$.policy.state")
         return self.rulesets[state]
-
-    def rate_table(self, tenant_id: str, state: str, product: str, on: dt.date) -> RateTable:
-        return table_in_effect(self.rate_tables, tenant_id, state, product, on)
 
 
 def load_catalog(tenants_dir: Path, rulesets_dir: Path) -> tuple[Catalog, list[ConfigIssue]]:

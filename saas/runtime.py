@@ -1,7 +1,9 @@
-"""Everything a process loads once and shares: settings, configuration, model, database, limits.
+"""Assembly: build every service a process needs from settings, once, and hand each its parts.
 
-The API and the in-process job runner both start from ``Runtime.start``; a replica holds no
-per-request state beyond this, so any number of them can run behind a load balancer.
+Only the app factory, the CLI and job entry points use this module; services receive their
+database, configuration, rate source, model and decision log explicitly, so a worker can build
+just what it needs. A replica holds no per-request state beyond this, so any number of them can
+run behind a load balancer.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ from dataclasses import dataclass, field
 import msgspec
 
 import saas
+from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
-from saas.audit.writer import AuditWriter
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
 from saas.metrics import Metrics
+from saas.rating.quoting import QuoteService
+from saas.rating.replay import QuoteReplayer
+from saas.rating.sources import FileRateSource, RateSource
 from saas.rules.versions import snapshot_of, version_of
 from saas.scoring.model import RiskModel
+from saas.scoring.replay import RiskScoreReplayer
+from saas.scoring.service import RiskScoreService
 from saas.settings import ROOT, Settings
 from saas.tenancy.ratelimit import TenantRateLimiter
-from saas.tenancy.service import canonical
+from saas.tenancy.service import canonical_config
 
 
 def code_version() -> str:
@@ -40,34 +47,46 @@ class Runtime:
     catalog: Catalog
     model: RiskModel
     db: Database
+    rates: RateSource
+    decisions: DecisionLog
+    quotes: QuoteService
+    risk_scores: RiskScoreService
     limiter: TenantRateLimiter
-    audit: AuditWriter
     metrics: Metrics = field(default_factory=Metrics)
-    code_version: str = field(default_factory=code_version)
+    code_version: str = ""
 
     @classmethod
     def load(cls, settings: Settings) -> Runtime:
-        """Load configuration and model; raises ConfigError listing every problem."""
+        """Load configuration and model and wire the services; raises ConfigError listing every problem."""
         catalog = load_catalog_or_raise(settings.tenants_dir, settings.rulesets_dir)
         db = Database(settings.database_url)
-        return cls(settings=settings, catalog=catalog, model=RiskModel.load(settings.model_dir), db=db,
-                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), audit=AuditWriter(db))
+        model = RiskModel.load(settings.model_dir)
+        rates = FileRateSource(catalog.rate_tables)
+        version = code_version()
+        decisions = DecisionLog(db)
+        decisions.register("quote", QuoteReplayer(model))
+        decisions.register("risk_score", RiskScoreReplayer(model))
+        spread = settings.target_spread_override
+        quotes = QuoteService(catalog, rates, model, decisions, code_version=version, spread_override=spread)
+        risk_scores = RiskScoreService(catalog, model, decisions, spread_override=spread)
+        return cls(settings=settings, catalog=catalog, model=model, db=db, rates=rates, decisions=decisions,
+                   quotes=quotes, risk_scores=risk_scores, limiter=TenantRateLimiter(settings.rate_limit_per_minute),
+                   code_version=version)
 
     async def close(self) -> None:
-        await self.audit.close()
+        await self.decisions.close()
         await self.db.dispose()
 
     async def record_snapshots(self) -> None:
         """Store every loaded input by content hash, so any decision made now can be replayed later."""
         async with self.db.session_scope() as session:
             for tenant in self.catalog.tenants.values():
-                await put_snapshot(session, "tenant_config", canonical(tenant.config).decode(),
+                await put_snapshot(session, "tenant_config", canonical_config(tenant.config).decode(),
                                    hash=tenant.content_hash, tenant_id=tenant.config.id)
             for ruleset in self.catalog.rulesets.values():
                 await put_snapshot(session, "ruleset", snapshot_of(ruleset, self.settings.rulesets_dir),
                                    hash=version_of(ruleset))
-            for (tenant_id, _, _), tables in self.catalog.rate_tables.items():
-                for table in tables:
-                    # the spec as written (decimals keep their exponent), so replay explains identically
-                    await put_snapshot(session, "rate_table", msgspec.json.encode(table.spec).decode(),
-                                       hash=table.content_hash, tenant_id=tenant_id)
+            for table in self.rates.tables():
+                # the spec as written (decimals keep their exponent), so replay explains identically
+                await put_snapshot(session, "rate_table", msgspec.json.encode(table.spec).decode(),
+                                   hash=table.content_hash, tenant_id=table.tenant)

@@ -8,11 +8,13 @@ shipped demo tenants.
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
+SPREAD_ENV = "PREMIUM_SCALING_TARGET_SPREAD"
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -24,6 +26,8 @@ class Settings(msgspec.Struct, frozen=True):
     max_body_bytes: int
     bulk_max_quotes: int
     rate_limit_per_minute: int
+    target_spread_override: Decimal | None = None
+    """``PREMIUM_SCALING_TARGET_SPREAD``: an operator's override of every tenant's dynamic-scaling spread."""
 
     @property
     def embedded(self) -> bool:
@@ -43,4 +47,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("SAAS_MAX_BODY_BYTES", 16 * 1024 * 1024)),
         bulk_max_quotes=int(env.get("SAAS_BULK_MAX_QUOTES", 10_000)),
         rate_limit_per_minute=int(env.get("SAAS_RATE_LIMIT_PER_MINUTE", 600_000)),
+        target_spread_override=_decimal(env, SPREAD_ENV),
     )
+
+
+def _decimal(env: dict[str, str], name: str) -> Decimal | None:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{name}={text!r} is not a decimal number") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{name}={text!r} must be a finite number >= 0")
+    return value

@@ -7,36 +7,40 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from litestar import get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
-from saas.audit.schemas import AuditEntry, VerifyResult
-from saas.audit.service import export, get_decision, verify
-from saas.rating.decisions import replay
-from saas.rating.responses import ReplayResponse
-from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, PrincipalDep, RuntimeDep, require
+from saas.audit.decisions import DecisionLog
+from saas.audit.schemas import AuditEntry, ReplayResponse, VerifyResult
+from saas.audit.service import export, verify
+from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, DatabaseDep, PrincipalDep, require
+
+DecisionsDep = NamedDependency[DecisionLog]
+"""The decision log, provided by the app factory as ``decisions``."""
 
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"])
-async def read_decision(rt: RuntimeDep, principal: PrincipalDep, decision_id: FromPath[str]) -> AuditEntry:
+async def read_decision(decisions: DecisionsDep, principal: PrincipalDep, decision_id: FromPath[str]) -> AuditEntry:
     """One recorded decision of the caller's tenant with its chain position and hashes."""
     require(principal, READ_DECISIONS)
-    async with rt.db.sessions() as session:
-        return await get_decision(session, principal.tenant_id, decision_id)
+    return await decisions.get(principal.tenant_id, decision_id)
 
 
 @post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200)
-async def replay_decision(rt: RuntimeDep, principal: PrincipalDep, decision_id: FromPath[str]) -> ReplayResponse:
-    """Re-rate a recorded quote from its pinned versions; reports identical or each difference."""
+async def replay_decision(decisions: DecisionsDep, principal: PrincipalDep,
+                          decision_id: FromPath[str]) -> ReplayResponse:
+    """Re-make a recorded decision (a quote or a risk score) from its pinned versions; reports
+    identical or each difference."""
     require(principal, COMPLIANCE)
-    return await replay(rt, principal.tenant_id, decision_id)
+    return await decisions.replay(principal.tenant_id, decision_id)
 
 
 @get("/v1/audit/export", operation_id="exportAudit", tags=["audit"])
 async def export_audit(
-    rt: RuntimeDep, principal: PrincipalDep,
+    db: DatabaseDep, principal: PrincipalDep,
     start: Annotated[dt.datetime | None, QueryParameter(name="from", description="inclusive, ISO-8601")] = None,
     end: Annotated[dt.datetime | None, QueryParameter(name="to", description="exclusive, ISO-8601")] = None,
     fmt: Annotated[Literal["jsonl", "csv"], QueryParameter(name="format")] = "jsonl",
@@ -45,7 +49,7 @@ async def export_audit(
     require(principal, COMPLIANCE)
 
     async def chunks() -> AsyncIterator[bytes]:
-        async with rt.db.sessions() as session:
+        async with db.sessions() as session:
             async for chunk in export(session, principal.tenant_id, start, end, fmt):
                 yield chunk
 
@@ -55,8 +59,8 @@ async def export_audit(
 
 
 @get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"])
-async def verify_audit(rt: RuntimeDep, principal: PrincipalDep) -> VerifyResult:
+async def verify_audit(db: DatabaseDep, principal: PrincipalDep) -> VerifyResult:
     """Re-check the tenant's whole chain in the database; names the first bad sequence number."""
     require(principal, COMPLIANCE)
-    async with rt.db.sessions() as session:
+    async with db.sessions() as session:
         return await verify(session, principal.tenant_id)

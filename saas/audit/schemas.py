@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from msgspec import Meta, Struct
@@ -50,3 +51,24 @@ class VerifyResult(Struct, forbid_unknown_fields=True, frozen=True):
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+
+
+class Replayed(Struct, forbid_unknown_fields=True, frozen=True):
+    """What a kind's replayer found: the decision re-made from its pinned inputs, compared field by field."""
+
+    identical: bool
+    differences: list[str]
+    versions: dict[str, str | None]
+    """The pinned versions the replay used (rate table, ruleset, tenant config, model, code, ...)."""
+    original_premium: Decimal | None = None
+    replayed_premium: Decimal | None = None
+
+
+class ReplayResponse(Struct, frozen=True):
+    decision_id: str
+    identical: bool
+    original_premium: Decimal | None
+    replayed_premium: Decimal | None
+    differences: list[str]
+    versions: dict[str, str | None]
+    kind: str = "quote"

@@ -78,15 +78,6 @@ class BulkRequest(Struct, frozen=True, forbid_unknown_fields=True):
     quotes: Annotated[list[msgspec.Raw], Meta(min_length=1)]
 
 
-class ReplayResponse(Struct, frozen=True):
-    decision_id: str
-    identical: bool
-    original_premium: Decimal
-    replayed_premium: Decimal | None
-    differences: list[str]
-    versions: Versions
-
-
 class DecisionPayload(Struct, frozen=True):
     """The body of an audit entry of kind ``quote``: request, response and the full rule trace."""
 

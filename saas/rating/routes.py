@@ -1,4 +1,4 @@
-"""Quote endpoints: thin handlers over ``saas.rating.decisions``."""
+"""Quote endpoints: thin handlers over ``saas.rating.quoting.QuoteService``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, post
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, QueryParameter
@@ -13,11 +14,11 @@ from litestar.params import BodyKwarg, QueryParameter
 from saas.errors import PayloadTooLarge, SaasError, ValidationFailed
 from saas.http_errors import problem_of, validation_problem
 from saas.quote.schemas import Quote
-from saas.rating.decisions import quote_and_record, quote_bulk
+from saas.rating.quoting import QuoteService
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
 from saas.rating.service import Priced
-from saas.runtime import Runtime
-from saas.tenancy.guards import RATE, PrincipalDep, RuntimeDep, require
+from saas.tenancy.guards import RATE, LimiterDep, MetricsDep, PrincipalDep, SettingsDep, require
+from saas.tenancy.ratelimit import TenantRateLimiter
 
 EXAMPLE_QUOTE: dict[str, Any] = {
     "policy": {"state": "TX", "zip_code": "75201", "effective_date": "2026-06-01", "coverage_level": "standard"},
@@ -30,18 +31,21 @@ EXAMPLE_QUOTE: dict[str, Any] = {
 }
 Explain = Annotated[bool, QueryParameter(
     name="explain", description="Include per-feature explanations of the telematics score (slower).")]
+QuotesDep = NamedDependency[QuoteService]
+"""The quote service, provided by the app factory as ``quotes``."""
 QuoteBody = Annotated[Quote, BodyKwarg(examples=[Example(summary="A Texas driver", value=EXAMPLE_QUOTE)])]
 
 
 @post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201)
 async def create_quote(
-    rt: RuntimeDep, principal: PrincipalDep, data: QuoteBody, explain: Explain = True
+    quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, principal: PrincipalDep, data: QuoteBody,
+    explain: Explain = True,
 ) -> QuoteResponse:
     """Price one policy for the caller's tenant and record the decision in its audit chain."""
     require(principal, RATE)
-    rt.limiter.take(principal.tenant_id)
-    (result,) = await quote_and_record(rt, principal.tenant_id, [data], explain=explain)
-    rt.metrics.quotes.labels(principal.tenant_id, "error" if isinstance(result, SaasError) else "ok").inc()
+    limiter.take(principal.tenant_id)
+    (result,) = await quotes.quote_and_record(principal.tenant_id, [data], explain=explain)
+    metrics.quotes.labels(principal.tenant_id, "error" if isinstance(result, SaasError) else "ok").inc()
     if isinstance(result, SaasError):
         raise result
     return result.response
@@ -50,27 +54,29 @@ async def create_quote(
 @post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200,
       responses={200: ResponseSpec(data_container=BulkResponse, description="one result or error per quote")})
 async def create_quotes_bulk(
-    rt: RuntimeDep, principal: PrincipalDep, request: Request[Any, Any, Any],
-    explain: Explain = True,
+    quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, settings: SettingsDep, principal: PrincipalDep,
+    request: Request[Any, Any, Any], explain: Explain = True,
 ) -> Response[bytes]:
     """Price up to the bulk limit of quotes in one call: one model call, one audit entry per quote.
 
     Body: ``{"quotes": [<quote>, ...]}``. Each quote succeeds or fails on its own; a failed quote
     carries its error with the JSON path inside the request (``$.quotes[3].policy.state``)."""
     require(principal, RATE)
-    body, succeeded, failed = await render_bulk(rt, principal.tenant_id, await request.body(), explain=explain)
-    rt.metrics.quotes.labels(principal.tenant_id, "ok").inc(succeeded)
-    rt.metrics.quotes.labels(principal.tenant_id, "error").inc(failed)
+    body, succeeded, failed = await render_bulk(quotes, limiter, principal.tenant_id, await request.body(),
+                                                limit=settings.bulk_max_quotes, explain=explain)
+    metrics.quotes.labels(principal.tenant_id, "ok").inc(succeeded)
+    metrics.quotes.labels(principal.tenant_id, "error").inc(failed)
     return Response(body, media_type=MediaType.JSON)
 
 
-async def render_bulk(rt: Runtime, tenant_id: str, request_body: bytes, *, explain: bool) -> tuple[bytes, int, int]:
+async def render_bulk(quotes: QuoteService, limiter: TenantRateLimiter, tenant_id: str, request_body: bytes, *,
+                      limit: int, explain: bool) -> tuple[bytes, int, int]:
     """Decode, price, record and encode a bulk request; returns the JSON body and the counts.
 
     Results are encoded as soon as their slice is priced and assembled as bytes, so the response is
     never held twice (once as objects, once encoded)."""
-    envelope = _decode_envelope(request_body, rt.settings.bulk_max_quotes)
-    rt.limiter.take(tenant_id, cost=len(envelope.quotes))
+    envelope = decode_envelope(request_body, limit)
+    limiter.take(tenant_id, cost=len(envelope.quotes))
     decoded = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
     del envelope
     items = {i: msgspec.json.encode(BulkItem(i, error=_problem(e))) for i, e in enumerate(decoded)
@@ -84,7 +90,7 @@ async def render_bulk(rt: Runtime, tenant_id: str, request_body: bytes, *, expla
             return msgspec.json.encode(BulkItem(i, error=_problem(outcome, f"$.quotes[{i}]")))
         return msgspec.json.encode(BulkItem(i, quote=outcome.response))
 
-    encoded, succeeded = await quote_bulk(rt, tenant_id, [q for _, q in valid], explain=explain, encode=encode)
+    encoded, succeeded = await quotes.quote_bulk(tenant_id, [q for _, q in valid], explain=explain, encode=encode)
     items.update((valid[position][0], body) for position, body in enumerate(encoded))
     failed = len(items) - succeeded
     body = b"".join((b'{"results":[', b",".join(items[i] for i in sorted(items)),
@@ -92,7 +98,7 @@ async def render_bulk(rt: Runtime, tenant_id: str, request_body: bytes, *, expla
     return body, succeeded, failed
 
 
-def _decode_envelope(body: bytes, limit: int) -> BulkRequest:
+def decode_envelope(body: bytes, limit: int) -> BulkRequest:
     try:
         envelope = msgspec.json.decode(body, type=BulkRequest)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:

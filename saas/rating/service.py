@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import numpy as np
-
 from saas.clock import utc_timestamp
 from saas.errors import QuoteDeclined, SaasError
 from saas.quote.schemas import Quote
@@ -26,10 +24,11 @@ from saas.rating.schemas import RatingResult
 from saas.rules.ruleset import CompiledRuleset
 from saas.rules.schemas import Evaluation
 from saas.rules.versions import version_of
-from saas.scoring.explain import Explanation, explain_rows
+from saas.scoring.explain import Explanation
 from saas.scoring.features import model_row
-from saas.scoring.mapping import ScoreMapping, effective_spread, map_scores
+from saas.scoring.mapping import ScoreMapping
 from saas.scoring.model import RiskModel
+from saas.scoring.pipeline import ScoredRows, score_rows
 from saas.tenancy.service import LoadedTenant
 
 
@@ -50,28 +49,20 @@ class Priced:
 
 @dataclass(frozen=True)
 class Scored:
-    """The model's view of a batch, from one score call and at most one contributions call.
-
-    Explanation objects are built per quote when it is priced (``explanation``), from the
-    contribution matrix, so a bulk request never holds 10,000 of them at once."""
+    """The model's view of a batch (``saas.scoring.pipeline``), indexed by quote position."""
 
     rows: dict[int, int]
-    X: np.ndarray
-    risks: np.ndarray
-    mappings: list[ScoreMapping]
-    contributions: np.ndarray | None
-    spread: Decimal
-    """The target spread the mappings used (tenant's, or the environment override): pinned for replay."""
+    scored: ScoredRows
 
-    def get(self, i: int, model: RiskModel) -> tuple[ScoreMapping, Explanation | None] | None:
+    @property
+    def spread(self) -> Decimal:
+        return self.scored.spread
+
+    def get(self, i: int) -> tuple[ScoreMapping, Explanation | None] | None:
         row = self.rows.get(i)
         if row is None:
             return None
-        if self.contributions is None:
-            return self.mappings[row], None
-        (explanation,) = explain_rows(model, self.X[row:row + 1], self.risks[row:row + 1],
-                                      self.contributions[row:row + 1])
-        return self.mappings[row], explanation
+        return self.scored.mappings[row], self.scored.explanation(row)
 
 
 def score_batch(
@@ -80,18 +71,14 @@ def score_batch(
 ) -> Scored:
     """One vectorised model call (and one contributions call) for every quote with telematics.
 
-    ``spread`` replays a recorded decision's target spread; by default the tenant's (or the
-    ``PREMIUM_SCALING_TARGET_SPREAD`` override) is used and recorded."""
+    ``spread`` is the override to map with: a replayed decision's pinned spread, or the operator's
+    setting; without one the tenant's is used. Either way the spread used is returned for pinning."""
     index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
              if q.telematics is not None and not isinstance(p, SaasError)]
     rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
             for i in index]
-    X = model.prepare(rows)
-    risks = model.score(X) if index else np.zeros(0)
-    spread = effective_spread(tenant.config.pricing, spread)
-    mappings = map_scores(risks, tenant.config.pricing, model, spread_override=spread) if index else []
-    contributions = model.contributions(X) if explain and index else None
-    return Scored({i: row for row, i in enumerate(index)}, X, risks, mappings, contributions, spread)
+    scored = score_rows(model, tenant.config.pricing, rows, explain=explain, spread_override=spread)
+    return Scored({i: row for row, i in enumerate(index)}, scored)
 
 
 def price_slice(
@@ -106,7 +93,7 @@ def price_slice(
             out.append(pin)
             continue
         try:
-            out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i, model), created, code_version,
+            out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i), created, code_version,
                                   scored.spread))
         except SaasError as exc:
             out.append(exc)

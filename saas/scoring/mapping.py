@@ -9,7 +9,6 @@ and replaying it through this module gives the same multiplier to the last digit
 from __future__ import annotations
 
 import math
-import os
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
@@ -19,7 +18,6 @@ from saas.money import MONEY
 from saas.scoring.model import RiskModel
 from saas.tenancy.schemas import Pricing, Tier
 
-SPREAD_ENV = "PREMIUM_SCALING_TARGET_SPREAD"
 FALLBACK_SCALING = Decimal("0.35")
 """Scaling factor used when the model has no usable p5/p95 (the documentation's fallback)."""
 RISK_PLACES = Decimal("0.000001")
@@ -52,11 +50,8 @@ def to_decimal(value: float) -> Decimal:
 
 
 def effective_spread(pricing: Pricing, spread_override: Decimal | None = None) -> Decimal:
-    """Explicit override, else the ``PREMIUM_SCALING_TARGET_SPREAD`` environment variable, else the tenant's."""
-    if spread_override is not None:
-        return spread_override
-    env = os.environ.get(SPREAD_ENV)
-    return Decimal(env) if env else pricing.target_spread
+    """The override (a replayed decision's pinned spread, or the operator's setting), else the tenant's."""
+    return pricing.target_spread if spread_override is None else spread_override
 
 
 def scaling_factor(model: RiskModel, spread: Decimal) -> Decimal:

@@ -13,12 +13,21 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
+from saas.db import Database
 from saas.errors import Forbidden, Unauthenticated
-from saas.runtime import Runtime
+from saas.metrics import Metrics
+from saas.settings import Settings
 from saas.tenancy.keys import Principal, authenticate
+from saas.tenancy.ratelimit import TenantRateLimiter
 
-RuntimeDep = NamedDependency[Runtime]
-"""The process runtime, injected by name into handlers and dependencies."""
+DatabaseDep = NamedDependency[Database]
+"""The process's database, injected by name (the app factory provides it as ``db``)."""
+LimiterDep = NamedDependency[TenantRateLimiter]
+"""The per-tenant rate limiter, provided as ``limiter``."""
+MetricsDep = NamedDependency[Metrics]
+"""The process's Prometheus metrics, provided as ``metrics``."""
+SettingsDep = NamedDependency[Settings]
+"""The process's settings (limits such as the bulk size), provided as ``settings``."""
 PrincipalDep = NamedDependency[Principal]
 """The authenticated caller, resolved from its API key by ``provide_principal``."""
 
@@ -41,9 +50,9 @@ def api_key_of(request: Request[Any, Any, Any]) -> str:
     raise Unauthenticated("no API key: send 'Authorization: Bearer <api key>'")
 
 
-async def provide_principal(request: Request[Any, Any, Any], rt: RuntimeDep) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], db: DatabaseDep) -> Principal:
     key = api_key_of(request)
-    async with rt.db.sessions() as session:
+    async with db.sessions() as session:
         return await authenticate(session, key)
 
 

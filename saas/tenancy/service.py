@@ -38,6 +38,11 @@ def content_hash(config: TenantConfig) -> str:
     return canonical.content_hash(config)
 
 
+def canonical_config(config: TenantConfig) -> bytes:
+    """The bytes ``content_hash`` hashes: what a snapshot stores, so replay restores this very config."""
+    return canonical.canonical_json(config)
+
+
 def tenant_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 

@@ -6,14 +6,15 @@ import asyncio
 import json
 import random
 import uuid
+from decimal import Decimal
 
 import msgspec
 import pytest
 from sqlalchemy import text
 
 from saas.rating.routes import EXAMPLE_QUOTE
-from saas.rating.samples import random_quote
 from tests.integration.api.conftest import Api
+from tests.samples import random_quote
 
 pytestmark = pytest.mark.integration
 
@@ -112,9 +113,10 @@ async def test_editing_one_row_in_the_database_is_detected_at_that_row(api: Api)
 
 
 async def test_replay_reuses_the_spread_override_of_its_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREMIUM_SCALING_TARGET_SPREAD", "0.55")
-    overridden = await make_decision(api, "partner-a")
-    monkeypatch.delenv("PREMIUM_SCALING_TARGET_SPREAD")
+    """An operator's override (``PREMIUM_SCALING_TARGET_SPREAD``, read once into the settings) is pinned."""
+    with monkeypatch.context() as patch:
+        patch.setattr(api.runtime.quotes, "spread_override", Decimal("0.55"))
+        overridden = await make_decision(api, "partner-a")
     normal = await make_decision(api, "partner-a")
     assert overridden["target_spread"] == "0.55" and normal["target_spread"] == "0.30"
     assert overridden["multiplier"] != normal["multiplier"]

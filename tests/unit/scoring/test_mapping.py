@@ -15,7 +15,7 @@ from ml import artifacts
 from saas.scoring import mapping
 from saas.scoring.mapping import map_score, map_scores, smooth_safety
 from saas.scoring.model import RiskModel
-from saas.settings import ROOT
+from saas.settings import ROOT, SPREAD_ENV, load_settings
 from saas.tenancy.schemas import Pricing, Tier
 from tests.unit.scoring.fixtures import model_dir_copy
 
@@ -36,11 +36,6 @@ DYNAMIC = pricing()
 risks = st.floats(min_value=0.0, max_value=1.2, allow_nan=False)
 spreads = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2"), places=3)
 caps = st.decimals(min_value=Decimal("0"), max_value=Decimal("0.9"), places=2)
-
-
-@pytest.fixture(autouse=True)
-def no_env_spread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(mapping.SPREAD_ENV, raising=False)
 
 
 def expected_dynamic(risk: str, spread: str = "0.30") -> Decimal:
@@ -66,11 +61,19 @@ def test_caps_and_discount_only() -> None:
     assert map_score(0.99, discount_only, MODEL).multiplier == Decimal("1")
 
 
-def test_environment_overrides_the_tenant_spread_and_the_argument_overrides_both(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(mapping.SPREAD_ENV, "0.45")
-    assert map_score(0.7, DYNAMIC, MODEL).multiplier == expected_dynamic("0.7", "0.45")
+def test_environment_override_is_read_once_into_settings_and_overrides_the_tenant_spread() -> None:
+    override = load_settings({SPREAD_ENV: "0.45"}).target_spread_override
+    assert override == Decimal("0.45")
+    assert load_settings({}).target_spread_override is None
+    assert map_score(0.7, DYNAMIC, MODEL).multiplier == expected_dynamic("0.7")
+    assert map_score(0.7, DYNAMIC, MODEL, spread_override=override).multiplier == expected_dynamic("0.7", "0.45")
     assert map_score(0.7, DYNAMIC, MODEL, spread_override=Decimal("0.2")).multiplier == expected_dynamic("0.7", "0.2")
+
+
+@pytest.mark.parametrize("text", ["abc", "-0.1", "NaN", "Infinity"])
+def test_a_bad_spread_override_fails_at_start_up_naming_the_variable(text: str) -> None:
+    with pytest.raises(ValueError, match=SPREAD_ENV):
+        load_settings({SPREAD_ENV: text})
 
 
 def test_fallback_scaling_when_stats_are_unusable(tmp_path: Path) -> None:
@@ -134,16 +137,11 @@ def test_monotone_in_risk_and_within_caps(a: float, b: float, spread: Decimal, d
 @settings(max_examples=100, deadline=None)
 @given(risk=risks, spread=spreads)
 def test_stable_under_the_override(risk: float, spread: Decimal) -> None:
-    """The override moves only the multiplier, stays within caps, and equals the environment route."""
-    import os
-
+    """The override moves only the multiplier, stays within caps, and equals the settings route."""
     plain, overridden = map_score(risk, DYNAMIC, MODEL), map_score(risk, DYNAMIC, MODEL, spread_override=spread)
     assert (plain.tier, plain.percentile, plain.safety_score) == (overridden.tier, overridden.percentile,
                                                                  overridden.safety_score)
     assert Decimal("0.75") <= overridden.multiplier <= Decimal("1.40")
-    os.environ[mapping.SPREAD_ENV] = str(spread)
-    try:
-        assert map_score(risk, DYNAMIC, MODEL) == overridden
-    finally:
-        del os.environ[mapping.SPREAD_ENV]
+    from_settings = load_settings({SPREAD_ENV: str(spread)}).target_spread_override
+    assert map_score(risk, DYNAMIC, MODEL, spread_override=from_settings) == overridden
     assert map_score(risk, DYNAMIC, MODEL, spread_override=spread) == overridden  # reproducible for replay

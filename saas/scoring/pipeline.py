@@ -1,0 +1,64 @@
+"""Score → map → explain: the one pipeline every use of the shared model goes through.
+
+Quotes, partner risk scores and the monthly scoring jobs all turn feature rows into a tenant's
+multipliers, tiers and explanations. Written once here, they cannot drift apart (the spread a
+mapping used, which features a tenant may use, how contributions are computed): each caller passes
+the tenant's pricing and the spread override it was given, and gets the spread back to pin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from saas.scoring.explain import Explanation, explain_rows
+from saas.scoring.mapping import ScoreMapping, effective_spread, map_scores
+from saas.scoring.model import RiskModel
+from saas.tenancy.schemas import Pricing
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """The model's view of a batch: one score call, one mapping pass, at most one contributions call.
+
+    Explanation objects are built per row on demand (``explanation``), from the contribution
+    matrix, so a 10,000-row batch never holds 10,000 of them at once."""
+
+    model: RiskModel
+    X: np.ndarray
+    risks: np.ndarray
+    mappings: list[ScoreMapping]
+    contributions: np.ndarray | None
+    spread: Decimal
+    """The target spread the mappings used (tenant's, or the override): pinned for replay."""
+
+    def __len__(self) -> int:
+        return len(self.mappings)
+
+    def explanation(self, row: int) -> Explanation | None:
+        if self.contributions is None:
+            return None
+        (explained,) = explain_rows(self.model, self.X[row:row + 1], self.risks[row:row + 1],
+                                    self.contributions[row:row + 1])
+        return explained
+
+    def explanations(self) -> list[Explanation | None]:
+        if self.contributions is None:
+            return [None] * len(self)
+        return list(explain_rows(self.model, self.X, self.risks, self.contributions))
+
+
+def score_rows(model: RiskModel, pricing: Pricing, rows: Sequence[Mapping[str, float | None]], *,
+               explain: bool, spread_override: Decimal | None = None) -> ScoredRows:
+    """Score feature rows (already filtered by ``features.model_row``) under one tenant's pricing."""
+    spread = effective_spread(pricing, spread_override)
+    X = model.prepare(rows)
+    if not rows:
+        return ScoredRows(model, X, np.zeros(0), [], None, spread)
+    risks = model.score(X)
+    mappings = map_scores(risks, pricing, model, spread_override=spread)
+    contributions = model.contributions(X) if explain else None
+    return ScoredRows(model, X, risks, mappings, contributions, spread)
