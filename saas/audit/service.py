@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from saas.audit.export import ExportFormat, csv_header, csv_line, jsonl_line
 from saas.audit.models import AuditEntryRow, AuditHead
 from saas.audit.schemas import AuditEntry, NewEntry, VerifyResult
 from saas.clock import utc_timestamp
-from saas.db import Base, upsert
+from saas.db import Base
 from saas.errors import Conflict, ValidationFailed
 from saas.tenancy.scoping import TenantRepository
 
@@ -43,10 +43,10 @@ class HeadRepository(TenantRepository[AuditHead]):
 
 async def _lock_head(session: AsyncSession, tenant_id: str) -> tuple[int, str]:
     """Create the head if this is the tenant's first entry, then lock it for this transaction."""
-    create = upsert(session, AuditHead).values(tenant_id=tenant_id, last_seq=0, last_hash=GENESIS_HASH)
-    await session.execute(create.on_conflict_do_nothing(index_elements=["tenant_id"]))
-    locked = HeadRepository(session, tenant_id).statement().with_for_update()
-    head = (await session.execute(locked)).scalar_one()
+    heads = HeadRepository(session, tenant_id)
+    await heads.execute(heads.insert(last_seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing(
+        index_elements=["tenant_id"]))
+    head = (await heads.execute(heads.statement().with_for_update())).scalar_one()
     return head.last_seq, head.last_hash
 
 
@@ -89,8 +89,8 @@ async def append_decisions(session: AsyncSession, tenant_id: str, entries: Seque
         sealed.append(seal(tenant_id, seq, new, prev_hash, now=now))
         prev_hash = sealed[-1].hash
     await _insert(session, sealed)
-    head = update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(last_seq=seq, last_hash=prev_hash)
-    await session.execute(head)
+    heads = HeadRepository(session, tenant_id)
+    await heads.execute(heads.update().values(last_seq=seq, last_hash=prev_hash))
     return [AuditEntry(link.tenant_id, link.seq, link.decision_id, link.kind, link.created_at, new.payload,
                        link.prev_hash, link.hash) for link, new in zip(sealed, entries, strict=True)]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.models import Snapshot
@@ -16,6 +15,7 @@ from saas.canonical import sha256_hex
 from saas.clock import utc_timestamp
 from saas.db import upsert
 from saas.errors import NotFound
+from saas.tenancy.scoping import SharedOrTenantRepository
 
 SnapshotKind = Literal["tenant_config", "ruleset", "rate_table", "model"]
 SNAPSHOT_KINDS: tuple[str, ...] = ("tenant_config", "ruleset", "rate_table", "model")
@@ -37,13 +37,17 @@ async def put_snapshot(session: AsyncSession, kind: SnapshotKind, content: str, 
     return key
 
 
-async def get_snapshot(session: AsyncSession, kind: SnapshotKind, hash: str, *, tenant_id: str | None = None) -> str:
-    """The content stored under (kind, hash). Given a tenant, another tenant's snapshot is NotFound;
-    shared snapshots (no tenant, e.g. the model) are visible to every tenant."""
-    stmt = select(Snapshot.content).where(Snapshot.kind == kind, Snapshot.hash == hash)
-    if tenant_id is not None:
-        stmt = stmt.where(or_(Snapshot.tenant_id == tenant_id, Snapshot.tenant_id.is_(None)))
-    content = (await session.execute(stmt)).scalar_one_or_none()
+class SnapshotRepository(SharedOrTenantRepository):
+    model = Snapshot
+    noun = "snapshot"
+
+
+async def get_snapshot(session: AsyncSession, kind: SnapshotKind, hash: str, *, tenant_id: str) -> str:
+    """The content stored under (kind, hash): the tenant's own or a shared one (e.g. the model);
+    another tenant's snapshot is NotFound, exactly like one that was never stored."""
+    repo = SnapshotRepository(session, tenant_id)
+    stmt = repo.statement().with_only_columns(Snapshot.content).where(Snapshot.kind == kind, Snapshot.hash == hash)
+    content = (await repo.execute(stmt)).scalar_one_or_none()
     if content is None:
         raise NotFound(f"{kind} snapshot {hash} not found")
     return content

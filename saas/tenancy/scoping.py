@@ -1,8 +1,9 @@
-"""Tenant scoping in one place: every tenant-owned read starts from ``TenantRepository.statement()``.
+"""Tenant scoping in one place: every tenant-owned read and write goes through ``TenantRepository``.
 
-A repository is bound to one tenant when it is created, and its base statement is already
-filtered by that tenant, so a call site cannot forget the filter. A row of another tenant is
-therefore indistinguishable from a missing one: both raise the same ``NotFound``.
+A repository is bound to one tenant when it is created: its base SELECT, its UPDATE and DELETE
+are already filtered by that tenant and its inserts and upserts are stamped with it, so a call
+site cannot forget the filter. A row of another tenant is therefore indistinguishable from a
+missing one: both raise the same ``NotFound``, and no write can reach it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, select
+from sqlalchemy import ColumnElement, Delete, Select, String, Update, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saas.db import upsert
 from saas.errors import NotFound
 
 
@@ -63,3 +65,28 @@ class TenantRepository(Generic[M]):
             raise ValueError(f"row of tenant {row.tenant_id!r} added through tenant {self.tenant_id!r}")
         self.session.add(row)
         return row
+
+    def update(self, *where: ColumnElement[bool]) -> Update:
+        """An UPDATE of this tenant's rows only (add ``.values(...)``); the tenant column is not settable."""
+        return update(self.model).where(self.model.tenant_id == self.tenant_id, *where)
+
+    def delete(self, *where: ColumnElement[bool]) -> Delete:
+        return delete(self.model).where(self.model.tenant_id == self.tenant_id, *where)
+
+    def insert(self, **values: Any) -> Any:
+        """An INSERT stamped with this tenant that supports ``on_conflict_do_nothing``/``_do_update``."""
+        stamped = {**values, "tenant_id": values.get("tenant_id", self.tenant_id)}
+        if stamped["tenant_id"] != self.tenant_id:
+            raise ValueError(f"row of tenant {stamped['tenant_id']!r} inserted through tenant {self.tenant_id!r}")
+        return upsert(self.session, self.model).values(**stamped)
+
+    async def execute(self, statement: Any) -> Any:
+        return await self.session.execute(statement)
+
+
+class SharedOrTenantRepository(TenantRepository[Any]):
+    """For tables whose rows are a tenant's or shared by all (``tenant_id`` NULL), like snapshots
+    of the model: a tenant reads its own and the shared rows, never another tenant's."""
+
+    def statement(self) -> Select[Any]:
+        return select(self.model).where(or_(self.model.tenant_id == self.tenant_id, self.model.tenant_id.is_(None)))

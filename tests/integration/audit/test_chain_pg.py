@@ -142,6 +142,6 @@ async def test_concurrent_snapshot_puts_store_one_row(pg_sessions: Sessions) -> 
     hashes = set(await asyncio.gather(*(put() for _ in range(10))))
     assert len(hashes) == 1
     async with pg_sessions() as session:
-        assert await get_snapshot(session, "ruleset", hashes.pop()) == content
+        assert await get_snapshot(session, "ruleset", hashes.pop(), tenant_id="any-tenant") == content
         count = (await session.execute(text("SELECT count(*) FROM snapshots WHERE content = :c"), {"c": content}))
         assert count.scalar_one() == 1

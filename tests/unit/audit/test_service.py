@@ -160,10 +160,9 @@ async def test_snapshots_are_content_addressed_and_idempotent(sqlite_database: D
         assert await put_snapshot(session, "tenant_config", '{"id":"a"}', tenant_id=a) == key
         model = await put_snapshot(session, "model", "{}", hash="m" * 64)
     async with sqlite_database.session_scope() as session:
-        assert await get_snapshot(session, "tenant_config", key) == '{"id":"a"}'
         assert await get_snapshot(session, "tenant_config", key, tenant_id=a) == '{"id":"a"}'
         assert await get_snapshot(session, "model", model, tenant_id=b) == "{}"
         with pytest.raises(NotFound):
             await get_snapshot(session, "tenant_config", key, tenant_id=b)
         with pytest.raises(NotFound):
-            await get_snapshot(session, "ruleset", key)
+            await get_snapshot(session, "ruleset", key, tenant_id=a)

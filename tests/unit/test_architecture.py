@@ -1,0 +1,117 @@
+"""The dependency direction of docs/architecture.md, checked on every import in saas/ and ml/.
+
+Each top-level module or package of ``saas`` is one node (``saas/rating/*`` is ``rating``); ``ml``
+is one node except its CLI, which belongs with the ``saas`` command. A new edge must be allowed
+here and in the document, so a feature cannot quietly start importing another's internals.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from saas.settings import ROOT
+
+pytestmark = pytest.mark.unit
+
+INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
+                   "http_errors"})
+FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks")
+ALLOWED: dict[str, frozenset[str]] = {
+    "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
+    "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
+    "yamlio": frozenset({"errors", "suggestions"}),
+    "db": frozenset({"settings"}),
+    "http_errors": frozenset({"errors"}),
+    "ml": frozenset(),
+    "quote": INFRA,
+    "tenancy": INFRA | {"quote"},
+    "rules": INFRA | {"quote"},
+    "audit": INFRA | {"quote", "tenancy"},
+    "webhooks": INFRA | {"tenancy", "audit"},
+    "scoring": INFRA | {"quote", "tenancy", "audit", "ml"},
+    "rating": INFRA | {"quote", "tenancy", "rules", "audit", "scoring"},
+    "trips": INFRA | {"quote", "tenancy", "audit", "scoring", "webhooks"},
+    "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
+    "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
+    "runtime": INFRA | {"catalog", "ml", *FEATURES},
+    "app": INFRA | {"runtime", *FEATURES},
+    "demo": INFRA | {"runtime", "catalog", *FEATURES},
+    "cli": INFRA | {"app", "demo", "runtime", "catalog", "ml.cli", "ml", *FEATURES},
+    "ml.cli": INFRA | {"ml", "scoring", "runtime"},
+}
+
+
+def node_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] == "ml":
+        return "ml.cli" if parts[:2] == ["ml", "cli"] else "ml"
+    if parts[0] != "saas" or len(parts) == 1:
+        return None
+    return parts[1]
+
+
+def imports() -> dict[tuple[str, str], list[str]]:
+    """(from node, to node) → the files that make that edge."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for path in sorted([*(ROOT / "saas").rglob("*.py"), *(ROOT / "ml").rglob("*.py")]):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        source = node_of(module)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            for name in names:
+                target = node_of(name)
+                if source and target and target != source:
+                    edges.setdefault((source, target), []).append(str(path.relative_to(ROOT)))
+    return edges
+
+
+def test_every_node_is_declared() -> None:
+    nodes = {node for edge in imports() for node in edge}
+    assert nodes <= set(ALLOWED), f"undeclared modules: {sorted(nodes - set(ALLOWED))}"
+
+
+def test_no_forbidden_edge() -> None:
+    forbidden = {f"{a} -> {b} ({', '.join(sorted(set(files)))})" for (a, b), files in imports().items()
+                 if b not in ALLOWED.get(a, frozenset())}
+    assert not forbidden, "imports against docs/architecture.md:\n" + "\n".join(sorted(forbidden))
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path, node, nxt]
+            if nxt not in state and (cycle := visit(nxt, [*path, node])):
+                return cycle
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start, [])):
+            return cycle
+    return None
+
+
+def test_no_cycle_between_packages() -> None:
+    graph: dict[str, set[str]] = {}
+    for a, b in imports():
+        graph.setdefault(a, set()).add(b)
+    cycle = find_cycle(graph)
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_checker_can_fail() -> None:
+    """A cycle through three packages is found, and rating importing the runtime is forbidden."""
+    assert find_cycle({"audit": {"tenancy"}, "tenancy": {"rating"}, "rating": {"audit"}}) == [
+        "audit", "tenancy", "rating", "audit"]
+    assert find_cycle({"rating": {"audit"}, "audit": {"tenancy"}}) is None
+    assert "runtime" not in ALLOWED["rating"] and "rating" in ALLOWED["runtime"]
+    assert node_of("saas.rating.service") == "rating" and node_of("ml.cli") == "ml.cli"
+    assert node_of("ml.artifacts") == "ml" and node_of("numpy") is None
