@@ -8,20 +8,23 @@ them. The sign is always shown on a change so that a decrease is never mistaken 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from saas.rating.money import RATING_CONTEXT
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+EXACT = Context(prec=200, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+"""Differences, sums and interpolations are exact at 200 digits for any real table or book; each
+reported percent is then rounded once, to the rating context's 28 digits. One monotone rounding keeps
+a weighted change, a mean or a percentile between the values it summarises."""
 
 
 def percent_change(old: Decimal, new: Decimal) -> Decimal:
     """(new − old) / old × 100, unrounded. ``old`` must not be 0: there is no percent of nothing."""
     if old == 0:
         raise ValueError("no percent change from 0")
-    difference = RATING_CONTEXT.multiply(RATING_CONTEXT.subtract(new, old), HUNDRED)
-    return RATING_CONTEXT.divide(difference, old)
+    return RATING_CONTEXT.divide(EXACT.multiply(EXACT.subtract(new, old), HUNDRED), old)
 
 
 def show_percent(value: Decimal) -> str:
