@@ -201,7 +201,7 @@ async def main(args: argparse.Namespace) -> None:
         settings = msgspec.structs.replace(load_settings(), database_url=db_url, bulk_max_quotes=10_000)
         rt = Runtime.load(settings)
         await upgrade_schema(rt.db)
-        await rt.record_snapshots()
+        await rt.start()
         async with rt.db.session_scope() as session:
             _, key = await create_key(session, TENANT, "rating", "bench")
         sample = quotes(10_000)

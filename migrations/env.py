@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import saas.audit.models
+import saas.rates.models
 import saas.tenancy.models  # noqa: F401  (registers the tables on Base.metadata)
 from saas.db import Base, make_engine
 from saas.settings import load_settings

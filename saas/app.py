@@ -13,6 +13,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
 from saas.http_errors import EXCEPTION_HANDLERS
+from saas.rates.routes import ROUTES as RATE_ROUTES
 from saas.rating.routes import create_quote, create_quotes_bulk
 from saas.runtime import Runtime
 from saas.scoring.routes import create_risk_scores
@@ -73,7 +74,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions")
+SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -88,14 +89,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     rt = runtime or Runtime.load(settings)
 
     async def startup(app: Litestar) -> None:
-        await rt.record_snapshots()
+        await rt.start()
 
     async def shutdown(app: Litestar) -> None:
         await rt.close()
 
     return Litestar(
         route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
-                        replay_decision, export_audit, verify_audit, create_risk_scores],
+                        replay_decision, export_audit, verify_audit, create_risk_scores, *RATE_ROUTES],
         dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,

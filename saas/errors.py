@@ -42,10 +42,17 @@ class SaasError(Exception):
 
 
 class ValidationFailed(SaasError):
-    """Input that does not match its schema (request bodies, query parameters)."""
+    """Input that does not match its schema (request bodies, query parameters).
+
+    ``errors`` lists every problem found (``{"path", "detail"}``) when there is more than one, so a
+    partner fixes a rejected rate table in one round trip, not one error at a time."""
 
     type = "validation-error"
     title = "Invalid input"
+
+    def __init__(self, detail: str, *, path: str | None = None, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, path=path)
+        self.errors = errors
 
 
 class NotFound(SaasError):

@@ -63,6 +63,8 @@ def problem_of(exc: errors.SaasError) -> Problem:
     problem = Problem(type=exc.type, title=exc.title, status=status_of(exc), detail=exc.detail, path=exc.path)
     if isinstance(exc, errors.QuoteDeclined):
         problem.rule_id, problem.cite = exc.rule_id, exc.cite
+    if isinstance(exc, errors.ValidationFailed) and exc.errors:
+        problem.errors = list(exc.errors)
     return problem
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 
-import msgspec
-
 import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
 from saas.metrics import Metrics
+from saas.rates.imports import import_tables
+from saas.rates.service import RateVersions
+from saas.rates.source import DeployedRates
 from saas.rating.quoting import QuoteService
 from saas.rating.replay import QuoteReplayer
-from saas.rating.sources import FileRateSource, RateSource
+from saas.rating.sources import FileRateSource
 from saas.rules.versions import snapshot_of, version_of
 from saas.scoring.model import RiskModel
 from saas.scoring.replay import RiskScoreReplayer
@@ -47,10 +48,11 @@ class Runtime:
     catalog: Catalog
     model: RiskModel
     db: Database
-    rates: RateSource
+    rates: DeployedRates
     decisions: DecisionLog
     quotes: QuoteService
     risk_scores: RiskScoreService
+    rate_versions: RateVersions
     limiter: TenantRateLimiter
     metrics: Metrics = field(default_factory=Metrics)
     code_version: str = ""
@@ -61,7 +63,7 @@ class Runtime:
         catalog = load_catalog_or_raise(settings.tenants_dir, settings.rulesets_dir)
         db = Database(settings.database_url)
         model = RiskModel.load(settings.model_dir)
-        rates = FileRateSource(catalog.rate_tables)
+        rates = DeployedRates(db)
         version = code_version()
         decisions = DecisionLog(db)
         decisions.register("quote", QuoteReplayer(model))
@@ -70,15 +72,26 @@ class Runtime:
         quotes = QuoteService(catalog, rates, model, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, model, decisions, spread_override=spread)
         return cls(settings=settings, catalog=catalog, model=model, db=db, rates=rates, decisions=decisions,
-                   quotes=quotes, risk_scores=risk_scores, limiter=TenantRateLimiter(settings.rate_limit_per_minute),
-                   code_version=version)
+                   quotes=quotes, risk_scores=risk_scores, rate_versions=RateVersions(decisions, rates, quotes),
+                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version=version)
+
+    async def start(self, *, watch: bool = True) -> None:
+        """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
+        versions (once), load the deployed versions and keep them fresh (``watch``)."""
+        await self.record_snapshots()
+        await import_tables(self.decisions, FileRateSource(self.catalog.rate_tables).tables())
+        await self.rates.reload()
+        if watch:
+            self.rates.watch()
 
     async def close(self) -> None:
+        await self.rates.close()
         await self.decisions.close()
         await self.db.dispose()
 
     async def record_snapshots(self) -> None:
-        """Store every loaded input by content hash, so any decision made now can be replayed later."""
+        """Store tenant configs and rulesets by content hash, so any decision made now can be replayed
+        later (rate versions are stored by the rates feature when drafted or imported)."""
         async with self.db.session_scope() as session:
             for tenant in self.catalog.tenants.values():
                 await put_snapshot(session, "tenant_config", canonical_config(tenant.config).decode(),
@@ -86,7 +99,3 @@ class Runtime:
             for ruleset in self.catalog.rulesets.values():
                 await put_snapshot(session, "ruleset", snapshot_of(ruleset, self.settings.rulesets_dir),
                                    hash=version_of(ruleset))
-            for table in self.rates.tables():
-                # the spec as written (decimals keep their exponent), so replay explains identically
-                await put_snapshot(session, "rate_table", msgspec.json.encode(table.spec).decode(),
-                                   hash=table.content_hash, tenant_id=table.tenant)

@@ -167,3 +167,18 @@ def _check_head(verifier: ChainVerifier, head: AuditHead | None) -> VerifyResult
     if verifier.last_hash != head_hash:
         return verifier.fail(f"seq {chain_seq}: hash differs from the one its head records", chain_seq)
     return verifier.result()
+
+
+async def newest_first(session: AsyncSession, tenant_id: str, kind: str, *,
+                       page: int = 500) -> AsyncIterator[AuditEntry]:
+    """The tenant's entries of one kind, newest first, a page at a time (e.g. recent quotes as test scenarios)."""
+    repo = AuditRepository(session, tenant_id)
+    before = 2**62
+    while True:
+        stmt = repo.statement().where(AuditEntryRow.kind == kind, AuditEntryRow.seq < before)
+        rows = (await session.execute(stmt.order_by(AuditEntryRow.seq.desc()).limit(page))).scalars().all()
+        if not rows:
+            return
+        for row in rows:
+            yield _link(row).entry()
+        before = rows[-1].seq

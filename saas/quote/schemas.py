@@ -22,6 +22,7 @@ Ratio = Annotated[float, Meta(ge=0.0, le=1.0)]
 Rate = Annotated[float, Meta(ge=0.0, le=10_000.0)]
 
 CoverageLevel = Literal["basic", "standard", "premium"]
+Transaction = Literal["new", "renewal"]
 VehicleType = Literal["sedan", "suv", "truck", "van", "sports", "ev"]
 TheftRisk = Literal["low", "medium", "high"]
 CreditTier = Literal["excellent", "good", "fair", "poor"]
@@ -40,6 +41,8 @@ class Policy(Struct, forbid_unknown_fields=True, frozen=True):
     term_months: Annotated[int, Meta(ge=1, le=12)] = 12
     years_with_company: Count = 0
     prior_insurance: bool = True
+    transaction: Transaction = "new"
+    """New business or a renewal: rate filings may give each its own effective date."""
 
 
 class Vehicle(Struct, forbid_unknown_fields=True, frozen=True):

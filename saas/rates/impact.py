@@ -28,8 +28,9 @@ from decimal import Decimal
 
 from msgspec import Struct
 
+from saas.money import MONEY as RATING_CONTEXT
+from saas.money import ZERO
 from saas.rates.numbers import EXACT, percent_change
-from saas.rating.money import RATING_CONTEXT, ZERO
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("< -10%", "p < -10%"),

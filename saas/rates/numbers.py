@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
-from saas.rating.money import RATING_CONTEXT
+from saas.money import MONEY as RATING_CONTEXT
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")

@@ -50,8 +50,9 @@ class QuoteService:
         """The ruleset and rate table this quote is rated with, or why it cannot be."""
         try:
             ruleset = self.config.ruleset(tenant, quote.policy.state)
-            table = self.rates.table_in_effect(tenant.config.id, quote.policy.state, quote.policy.product,
-                                               quote.policy.effective_date)
+            policy = quote.policy
+            table = self.rates.table_in_effect(tenant.config.id, policy.state, policy.product, policy.effective_date,
+                                               policy.transaction)
         except SaasError as exc:
             return exc
         return Pinned(ruleset, table)

@@ -18,8 +18,10 @@ from saas.rating.tables import RateTables, table_in_effect
 class RateSource(Protocol):
     """The rate tables a process rates with; implementations cache, the quote path never waits on I/O."""
 
-    def table_in_effect(self, tenant_id: str, state: str, product: str, on: dt.date) -> RateTable:
-        """The table for (tenant, state, product) in effect on ``on``; RatingError when there is none."""
+    def table_in_effect(self, tenant_id: str, state: str, product: str, on: dt.date,
+                        transaction: str = "new") -> RateTable:
+        """The table for (tenant, state, product) in effect on ``on`` for new business or renewals;
+        RatingError when there is none."""
         ...
 
     def tables(self) -> Iterator[RateTable]:
@@ -33,7 +35,9 @@ class FileRateSource:
     def __init__(self, tables: RateTables) -> None:
         self._tables = tables
 
-    def table_in_effect(self, tenant_id: str, state: str, product: str, on: dt.date) -> RateTable:
+    def table_in_effect(self, tenant_id: str, state: str, product: str, on: dt.date,
+                        transaction: str = "new") -> RateTable:
+        """Files carry one effective date for both kinds of transaction."""
         return table_in_effect(self._tables, tenant_id, state, product, on)
 
     def tables(self) -> Iterator[RateTable]:

@@ -47,7 +47,7 @@ async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
         for tenant in TENANTS:
             for role in ROLES:
                 _, keys[(tenant, role)] = await create_key(session, tenant, role, f"test {role}")
-    await runtime.record_snapshots()
+    await runtime.start()
     transport = httpx.ASGITransport(app=create_app(settings, runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=120) as client:
         yield Api(client, runtime, keys)

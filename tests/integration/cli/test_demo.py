@@ -37,7 +37,7 @@ async def test_demo_prints_keys_and_a_curl_that_prices_a_quote(tmp_path: Path) -
     body = json.loads(words[words.index("-d") + 1])
 
     runtime = Runtime.load(msgspec.structs.replace(load_settings(), database_url=url))
-    await runtime.record_snapshots()
+    await runtime.start()
     transport = httpx.ASGITransport(app=create_app(runtime.settings, runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
         name, _, value = header.partition(": ")
