@@ -31,10 +31,7 @@ async def import_tables(decisions: DecisionLog, tables: Iterable[RateTable]) -> 
     """Import every table not yet known; returns how many versions were created."""
     created = 0
     for table in sorted(tables, key=lambda t: (t.tenant, t.state, t.product, t.effective_date)):
-        try:
-            created += await _import_one(decisions, table)
-        except IntegrityError:  # another process imported it at the same moment: nothing left to do
-            continue
+        created += await _import_one(decisions, table)
     return created
 
 
@@ -45,12 +42,15 @@ async def _import_one(decisions: DecisionLog, table: RateTable) -> int:
         if await versions.get_one_or_none(RateVersionRow.id == table.content_hash) is not None:
             return 0
         content = msgspec.json.encode(table.spec).decode()
-        row = versions.add(RateVersionRow(
-            id=table.content_hash, state=table.state, product=table.product, status="deployed",
-            parent_id=await Deployments(session, table.tenant).current_version(table.state, table.product),
-            author_name=SYSTEM, author_key_id=SYSTEM, message=MESSAGE, created_at=utc_timestamp(),
-            effective_date=table.effective_date, content=content))
-        await session.flush()
+        parent = await Deployments(session, table.tenant).current_version(table.state, table.product)
+        try:
+            async with session.begin_nested():
+                row = versions.add(RateVersionRow(
+                    id=table.content_hash, state=table.state, product=table.product, status="deployed",
+                    parent_id=parent, author_name=SYSTEM, author_key_id=SYSTEM, message=MESSAGE,
+                    created_at=utc_timestamp(), effective_date=table.effective_date, content=content))
+        except IntegrityError:  # another process imported it at the same moment: nothing left to do
+            return 0
         await put_snapshot(session, "rate_table", content, hash=row.id, tenant_id=table.tenant)
         await deploy_rows(session, system, row, dict.fromkeys(KINDS, table.effective_date), "import")
         await transition(decisions, session, system, row, "import", "deployed", note=MESSAGE,

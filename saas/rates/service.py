@@ -51,13 +51,14 @@ class RateVersions:
             if existing is not None:
                 return summary(existing), False
             parent = await Deployments(session, who.tenant_id).current_version(spec.state, spec.product)
-            row = versions.add(RateVersionRow(
+            draft = RateVersionRow(
                 id=table.content_hash, state=spec.state, product=spec.product, status="draft", parent_id=parent,
                 author_name=who.name, author_key_id=who.key_id, message=message, filing_reference=filing_reference,
                 created_at=utc_timestamp(), effective_date=spec.effective_date, expiry_date=expiry_date,
-                content=msgspec.json.encode(spec).decode()))
+                content=msgspec.json.encode(spec).decode())
             try:
-                await session.flush()
+                async with session.begin_nested():
+                    row = versions.add(draft)
             except IntegrityError:
                 raise Conflict("the same table was drafted at this moment; send it again to get it") from None
             await put_snapshot(session, "rate_table", row.content, hash=row.id, tenant_id=who.tenant_id)
@@ -168,12 +169,12 @@ async def deploy_rows(session: AsyncSession, who: Principal, row: RateVersionRow
     """Add the deployment rows and bump the generation; a taken date is a Conflict (the unique index)."""
     repo = Deployments(session, who.tenant_id)
     now = utc_timestamp()
-    for kind, date in dates.items():
-        repo.add(RateDeployment(state=row.state, product=row.product, kind=kind, effective_date=date,
-                                version_id=row.id, action=action, deployed_by=who.name, deployed_key_id=who.key_id,
-                                deployed_at=now))
     try:
-        await session.flush()
+        async with session.begin_nested():  # a savepoint: the refusal leaves the transaction usable
+            for kind, date in dates.items():
+                repo.add(RateDeployment(state=row.state, product=row.product, kind=kind, effective_date=date,
+                                        version_id=row.id, action=action, deployed_by=who.name,
+                                        deployed_key_id=who.key_id, deployed_at=now))
     except IntegrityError:
         raise Conflict(f"another version is already deployed for {row.state} {row.product} on "
                        f"{', '.join(sorted({str(d) for d in dates.values()}))}") from None
