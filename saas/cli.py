@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from saas.audit import cli as audit_cli
 from saas.errors import SaasError
+from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
 
@@ -36,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the alembic migrations to SAAS_DATABASE_URL").set_defaults(run=_db_upgrade)
     tenancy_cli.register(sub)
     audit_cli.register(sub)
+    rates_cli.register(sub, started_runtime)
     _register_ml(sub)
     return parser
 
@@ -95,12 +100,32 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
         try:
             database = default_database()
             await upgrade_schema(database)
+            await _import_rates()
             return database.engine.url.render_as_string(hide_password=True)
         finally:
             await dispose_default()
 
     print(f"database at head: {asyncio.run(upgrade())}")
     return 0
+
+
+@asynccontextmanager
+async def started_runtime() -> AsyncIterator[Any]:
+    """A runtime for one command: loaded, started (rate tables imported, deployed versions loaded), closed."""
+    from saas.runtime import Runtime
+
+    runtime = Runtime.load(load_settings())
+    try:
+        await runtime.start(watch=False)
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+async def _import_rates() -> None:
+    """The shipped rate tables become the first deployed versions (once; again changes nothing)."""
+    async with started_runtime():
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
