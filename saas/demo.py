@@ -1,8 +1,8 @@
 """The README's main command: an embedded, ready-to-call API with demo keys.
 
-Migrates the SQLite database, creates one rating and one compliance key per shipped tenant (keys
-are shown only once, so each run makes new ones), and prints a curl command that returns a real
-quote. The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
+Migrates the SQLite database, creates a rating, compliance, admin and approver key per shipped
+tenant (keys are shown only once, so each run makes new ones), and prints a curl command that
+returns a real quote and one that lists the rate versions (the shipped tables, imported at start). The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ async def _prepare() -> dict[str, dict[str, str]]:
     async with database.session_scope() as session:
         for tenant_id in sorted(catalog.tenants):
             keys[tenant_id] = {}
-            for role in ("rating", "compliance"):
+            for role in ("rating", "compliance", "admin", "approver"):
                 _, plaintext = await create_key(session, tenant_id, role, f"demo {role}")
                 keys[tenant_id][role] = plaintext
     await database.dispose()
@@ -47,4 +47,7 @@ def prepare_demo(host: str, port: int) -> None:
           f"    -H 'Content-Type: application/json' -d {body}\n")
     print(f"Export partner-a's audit trail:\n  curl -s {base}/v1/audit/export?format=jsonl \\\n"
           f"    -H 'Authorization: Bearer {keys['partner-a']['compliance']}'\n")
+    print(f"Rate versions (admin drafts, tests and deploys; approver approves; docs/rates.md):\n"
+          f"  curl -s {base}/v1/rate-versions?state=TX -H 'Authorization: Bearer {keys['partner-a']['admin']}'\n"
+          f"  saas rates log --tenant partner-a   # the same from the terminal\n")
     print(f"OpenAPI: {base}/schema   health: {base}/healthz   metrics: {base}/metrics\n", flush=True)
