@@ -8,7 +8,6 @@ here and in the document, so a feature cannot quietly start importing another's 
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
