@@ -37,6 +37,8 @@ STATUS: dict[type[errors.SaasError], int] = {
 
 _LITESTAR_TYPES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
                    401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}
+_TITLES = {cls.type: cls.title for cls in STATUS} | {"malformed-json": "Malformed JSON"}
+"""One title per type (RFC 9457: it does not change between occurrences), whoever raised the error."""
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 
 
@@ -107,7 +109,7 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     kind = _LITESTAR_TYPES.get(status, "http-error")
     if status == 400 and _caused_by(exc, msgspec.DecodeError):
         kind, detail = "malformed-json", f"request body is not valid JSON: {detail}"
-    return _respond(Problem(type=kind, title=detail[:80], status=status, detail=detail))
+    return _respond(Problem(type=kind, title=_TITLES.get(kind, detail[:80]), status=status, detail=detail))
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
