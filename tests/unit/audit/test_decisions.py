@@ -20,11 +20,12 @@ from saas.audit.snapshots import put_snapshot
 from saas.db import Database
 from saas.errors import NotFound
 from saas.quote.schemas import Quote, Telematics
+from saas.rates.service import RateVersions
+from saas.rates.source import DeployedRates
 from saas.rating.quoting import QuoteService
 from saas.rating.replay import QuoteReplayer
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.rating.service import Priced
-from saas.rating.sources import FileRateSource
 from saas.runtime import Runtime
 from saas.scoring.replay import RiskScoreReplayer
 from saas.scoring.schemas import DriverFeatures, RiskScoreRequest
@@ -142,15 +143,16 @@ async def runtime(sqlite_database: Database) -> AsyncIterator[Runtime]:
     """Assembled by hand as ``Runtime.load`` does, on the session's SQLite database."""
     settings = load_settings({})
     catalog, model = shipped_catalog(), shipped_model()
-    rates = FileRateSource(catalog.rate_tables)
+    rates = DeployedRates(sqlite_database)
     decisions = DecisionLog(sqlite_database)
     decisions.register("quote", QuoteReplayer(model))
     decisions.register("risk_score", RiskScoreReplayer(model))
+    quotes = QuoteService(catalog, rates, model, decisions, code_version="test")
     rt = Runtime(settings=settings, catalog=catalog, model=model, db=sqlite_database, rates=rates,
-                 decisions=decisions, quotes=QuoteService(catalog, rates, model, decisions, code_version="test"),
-                 risk_scores=RiskScoreService(catalog, model, decisions),
+                 decisions=decisions, quotes=quotes, risk_scores=RiskScoreService(catalog, model, decisions),
+                 rate_versions=RateVersions(decisions, rates, quotes),
                  limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version="test")
-    await rt.record_snapshots()
+    await rt.start(watch=False)  # snapshots, the shipped tables imported as versions, the cache loaded
     yield rt
     await decisions.close()
 
