@@ -34,7 +34,8 @@ ESTIMATED = "estimated"
 
 @dataclass(frozen=True)
 class Structure:
-    """One feature's structural parameters in one tenant's cohort; ``note`` says which case applied."""
+    """One feature's structural parameters in one tenant's cohort: ``epv`` = v̂, ``vhm`` = â,
+    ``mean`` = μ̂ (the shrink target), ``drivers`` = r; ``note`` says which case applied."""
 
     epv: float
     vhm: float
@@ -65,17 +66,21 @@ def credibility(exposure: np.ndarray, k: float) -> np.ndarray:
     return z
 
 
+def _refuse(bad: np.ndarray, message: str) -> None:
+    if bad.any():
+        raise ValueError(f"{message} (row {int(np.argmax(bad))})")
+
+
 def _observations(driver: np.ndarray, value: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Programming errors of the caller (a job), hence ``ValueError`` rather than a domain error."""
     driver, x, w = np.asarray(driver), np.asarray(value, dtype=np.float64), np.asarray(weight, dtype=np.float64)
     if not (driver.ndim == x.ndim == w.ndim == 1 and len(driver) == len(x) == len(w)):
         raise ValueError("driver, value and weight must be 1-D arrays of the same length")
     if driver.size and (not np.issubdtype(driver.dtype, np.integer) or driver.min() < 0):
         raise ValueError("driver must hold non-negative integer codes")
-    if np.any(~np.isfinite(w) | (w < 0)):
-        raise ValueError(f"weight must be finite and non-negative (row {int(np.argmax(~(w >= 0) | ~np.isfinite(w)))})")
+    _refuse(~(np.isfinite(w) & (w >= 0)), "weight must be finite and non-negative")
     used = w > 0
-    if np.any(used & ~np.isfinite(x)):
-        raise ValueError(f"value must be finite where weight > 0 (row {int(np.argmax(used & ~np.isfinite(x)))})")
+    _refuse(used & ~np.isfinite(x), "value must be finite where weight > 0")
     return driver, np.where(used, x, 0.0), w, used
 
 
