@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import msgspec
 import numpy as np
 
 from saas.errors import ValidationFailed
@@ -95,6 +96,15 @@ def night_mask(t: np.ndarray, timezone: str) -> np.ndarray:
     return np.searchsorted(edges, t, side="right") % 2 == 1
 
 
+def _plausible(summary: TripSummary) -> TripSummary:
+    """Structs built in Python skip msgspec's bounds: holding the summary to the bounds of an
+    uploaded one refuses e.g. a GPS jump implying 6,000 miles, instead of storing it."""
+    try:
+        return msgspec.convert(msgspec.to_builtins(summary), TripSummary)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed(f"the trace implies an impossible trip: {exc}") from None
+
+
 def detect(trip: RawTrip) -> TripSummary:
     """Detection is deterministic and per trip, so a re-run (a retried job) gives the same summary."""
     cols = _columns(trip)
@@ -106,7 +116,7 @@ def detect(trip: RawTrip) -> TripSummary:
     meters = interval_meters(cols, gaps)
     night = night_mask(t[:-1], trip.timezone)
     speeding = cols["speed_mps"][:-1] > cols["limit"][:-1]  # NaN limit compares False
-    return TripSummary(
+    return _plausible(TripSummary(
         driver_id=trip.driver_id, trip_id=trip.trip_id,
         started_at=trip.samples[0].t, ended_at=trip.samples[-1].t,
         miles=float(np.sum(meters)) / METERS_PER_MILE,
@@ -114,4 +124,4 @@ def detect(trip: RawTrip) -> TripSummary:
         aggressive_turning_events=count_episodes(np.abs(cols["accel_lat_mps2"]) > AGGRESSIVE_CORNERING_MPS2, joined),
         speeding_minutes=float(np.sum(np.where(speeding, held, 0.0))) / 60.0,
         night_miles=float(np.sum(np.where(night, meters, 0.0))) / METERS_PER_MILE,
-    )
+    ))

@@ -145,3 +145,8 @@ def test_non_finite_readings_are_refused_with_the_index_and_field() -> None:
     assert info.value.path == "$.samples[2]" and info.value.detail.startswith("samples[2].accel_long_mps2")
     with pytest.raises(ValidationFailed, match=r"samples\[0\]\.speed_mps"):
         detect(trip(every(1, 2), speed=[math.inf, 1.0]))
+
+
+def test_a_trace_implying_an_impossible_trip_is_refused() -> None:
+    with pytest.raises(ValidationFailed, match=r"impossible trip: .* at `\$\.miles`"):
+        detect(trip([NOON, NOON + dt.timedelta(minutes=10)], lats=[0.0, 89.0]))
