@@ -8,7 +8,7 @@ rules produced them):
 * Harsh braking: ``accel_long_mps2 < −3.5`` m/s² (≈ 0.36 g). Aggressive cornering:
   ``|accel_lat_mps2| > 4.0`` m/s² (≈ 0.41 g). An everyday family sedan rarely exceeds 0.4 g on any
   axis (PosiTrace, kb.positrace.com/harsh-behavior-detection); device defaults for harsh turns span
-  0.3 g (PosiTrace's "industry standard", noisy on mobile sensors) to 0.5 g (eDriving Mentor) and
+  0.3 g (the "industry-standard" value PosiTrace quotes) to 0.5 g (eDriving Mentor) and
   5.5 m/s² (Digital Matter G70). 0.41 g sits in the middle, just above what normal driving reaches.
 * Episodes: a maximal run of consecutive samples beyond a threshold, each no more than
   ``MAX_GAP_S`` after the previous one, is one event. A sample back within the threshold, or a gap
@@ -19,7 +19,8 @@ rules produced them):
   than summing fixes, which adds jitter while parked); across a gap longer than ``MAX_GAP_S`` the
   great-circle distance between the two fixes, the least the car must have travelled.
 * Night: an interval whose start falls in [00:00, 04:00) local time of ``RawTrip.timezone``.
-  Windows are computed per local date with zoneinfo, so DST days have the right length.
+  Windows are computed per local date with zoneinfo, so DST days have the right length (where a
+  zone skips local midnight, the window opens at the transition).
 * Tailgating and phone use need a range sensor and the phone's state; a trace has neither, so both
   are 0 here. Partners whose devices measure them send a ``TripSummary`` instead.
 """
