@@ -122,6 +122,14 @@ def test_night_follows_the_local_clock_through_daylight_saving_changes() -> None
     assert autumn == pytest.approx(1.0), "00:30 PDT → 03:30 PST is 4 h, all of it before 04:00 PST"
 
 
+def test_where_local_midnight_is_skipped_night_opens_at_the_transition() -> None:
+    santiago = ZoneInfo("America/Santiago")  # 2022-09-11: clocks went from 00:00 (−04) to 01:00 (−03)
+    start = dt.datetime(2022, 9, 10, 23, 30, tzinfo=santiago)
+    summary = detect(trip(every(10, 361, start), timezone="America/Santiago"))
+    assert summary.ended_at.astimezone(santiago).hour == 1, "an hour of driving ends at 01:30 local"
+    assert summary.night_miles / summary.miles == pytest.approx(0.5)
+
+
 def test_the_summary_satisfies_its_own_schema() -> None:
     summary = detect(trip(every(1, 300), speed=31.0, brake=[-5] * 3, limit=[30.0] * 300))
     again = msgspec.json.decode(msgspec.json.encode(summary), type=TripSummary)
