@@ -1,0 +1,1 @@
+"""Webhooks to tenants: Standard Webhooks signing and the delivery retry schedule."""
