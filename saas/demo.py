@@ -2,7 +2,8 @@
 
 Migrates the SQLite database, creates a rating, compliance, admin and approver key per shipped
 tenant (keys are shown only once, so each run makes new ones), and prints a curl command that
-returns a real quote and one that lists the rate versions (the shipped tables, imported at start). The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
+returns a real quote and one that lists the rate versions (the shipped tables, imported at start).
+The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
 """
 
 from __future__ import annotations
