@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     drift.add_argument("--data", type=Path, required=True)
     drift.add_argument("--model-dir", type=Path)
     drift.set_defaults(run=run_drift)
+    from saas.scoring import cli as registry_cli
+
+    registry_cli.register(sub)
 
 
 def model_dir(args: argparse.Namespace) -> Path:

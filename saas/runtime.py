@@ -25,7 +25,9 @@ from saas.rating.replay import QuoteReplayer
 from saas.rating.sources import FileRateSource
 from saas.rules.versions import snapshot_of, version_of
 from saas.scoring.model import RiskModel
+from saas.scoring.registry import ModelRegistry
 from saas.scoring.replay import RiskScoreReplayer
+from saas.scoring.selection import TenantModels
 from saas.scoring.service import RiskScoreService
 from saas.settings import ROOT, Settings
 from saas.tenancy.ratelimit import TenantRateLimiter
@@ -47,6 +49,7 @@ class Runtime:
     settings: Settings
     catalog: Catalog
     model: RiskModel
+    models: TenantModels
     db: Database
     rates: DeployedRates
     decisions: DecisionLog
@@ -63,22 +66,27 @@ class Runtime:
         catalog = load_catalog_or_raise(settings.tenants_dir, settings.rulesets_dir)
         db = Database(settings.database_url)
         model = RiskModel.load(settings.model_dir)
+        registry = ModelRegistry(db, ROOT / "var" / "models")
+        models = TenantModels(model, registry)
         rates = DeployedRates(db)
         version = code_version()
         decisions = DecisionLog(db)
-        decisions.register("quote", QuoteReplayer(model))
-        decisions.register("risk_score", RiskScoreReplayer(model))
+        decisions.register("quote", QuoteReplayer(model, registry))
+        decisions.register("risk_score", RiskScoreReplayer(model, registry))
         spread = settings.target_spread_override
-        quotes = QuoteService(catalog, rates, model, decisions, code_version=version, spread_override=spread)
-        risk_scores = RiskScoreService(catalog, model, decisions, spread_override=spread)
-        return cls(settings=settings, catalog=catalog, model=model, db=db, rates=rates, decisions=decisions,
-                   quotes=quotes, risk_scores=risk_scores, rate_versions=RateVersions(decisions, rates, quotes),
+        quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
+        risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
+        return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
+                   decisions=decisions, quotes=quotes, risk_scores=risk_scores, rate_versions=RateVersions(decisions, rates, quotes),
                    limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version=version)
 
     async def start(self, *, watch: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
         versions (once), load the deployed versions and keep them fresh (``watch``)."""
         await self.record_snapshots()
+        if self.models.registry is not None:  # the serving model is registered, so replay finds it forever
+            await self.models.registry.register(self.settings.model_dir)
+        await self.models.prepare(self.catalog.tenants.values())
         await import_tables(self.decisions, FileRateSource(self.catalog.rate_tables).tables())
         await self.rates.reload()
         if watch:

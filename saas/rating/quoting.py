@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -19,12 +20,14 @@ from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import NewEntry
 from saas.clock import utc_timestamp
 from saas.errors import SaasError
+from saas.money import ONE
 from saas.quote.schemas import Quote
-from saas.rating.responses import DecisionPayload
+from saas.rating.responses import DecisionPayload, ShadowScore
 from saas.rating.service import Pinned, Priced, price_batch, price_slice, score_batch
 from saas.rating.sources import RateSource
 from saas.rules.ruleset import CompiledRuleset
 from saas.scoring.model import RiskModel
+from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
 
 BULK_SLICE = 500
@@ -40,9 +43,10 @@ class Configuration(Protocol):
 
 
 class QuoteService:
-    def __init__(self, config: Configuration, rates: RateSource, model: RiskModel, decisions: DecisionLog, *,
-                 code_version: str, spread_override: Decimal | None = None) -> None:
-        self.config, self.rates, self.model, self.decisions = config, rates, model, decisions
+    def __init__(self, config: Configuration, rates: RateSource, models: TenantModels | RiskModel,
+                 decisions: DecisionLog, *, code_version: str, spread_override: Decimal | None = None) -> None:
+        self.config, self.rates, self.decisions = config, rates, decisions
+        self.models = TenantModels.of(models)
         self.code_version = code_version
         self.spread_override = spread_override
 
@@ -62,8 +66,19 @@ class QuoteService:
         """Price without recording (benchmarks, and what-if runs that must not enter the chain)."""
         tenant = self.config.tenant(tenant_id)
         pinned = [self.resolve(tenant, q) for q in quotes]
-        return price_batch(tenant, quotes, pinned, self.model, explain=explain, code_version=self.code_version,
-                           now=now, spread=self.spread_override)
+        results = price_batch(tenant, quotes, pinned, self.models.live(tenant), explain=explain,
+                              code_version=self.code_version, now=now, spread=self.spread_override)
+        shadow = self.models.shadow(tenant)
+        if shadow is None:
+            return results
+        shadows = price_batch(tenant, quotes, pinned, shadow, explain=False, code_version=self.code_version, now=now,
+                              spread=self.spread_override)
+        return with_shadows(results, shadows)
+
+    @property
+    def model(self) -> RiskModel:
+        """The platform's serving model (tenants may pin others)."""
+        return self.models.default
 
     async def quote_and_record(self, tenant_id: str, quotes: Sequence[Quote], *,
                                explain: bool) -> list[Priced | SaasError]:
@@ -90,16 +105,21 @@ class QuoteService:
         pinned = [self.resolve(tenant, q) for q in quotes]
         now = dt.datetime.now(dt.UTC)
         created = utc_timestamp(now)
+        model, shadow = self.models.live(tenant), self.models.shadow(tenant)
         scored = await anyio.to_thread.run_sync(lambda: score_batch(
-            tenant, quotes, pinned, self.model, explain=explain, spread=self.spread_override))
+            tenant, quotes, pinned, model, explain=explain, spread=self.spread_override))
+        shadow_scored = None if shadow is None else await anyio.to_thread.run_sync(lambda: score_batch(
+            tenant, quotes, pinned, shadow, explain=False, spread=self.spread_override))
         encoded: list[bytes] = []
         recorded = 0
         async with self.decisions.transaction() as session:
             for start in range(0, len(quotes), BULK_SLICE):
                 span = range(start, min(start + BULK_SLICE, len(quotes)))
                 results = await anyio.to_thread.run_sync(lambda span=span: price_slice(  # type: ignore[misc]
-                    tenant, quotes, pinned, self.model, scored, span, code_version=self.code_version,
-                    created=created))
+                    tenant, quotes, pinned, model, scored, span, code_version=self.code_version, created=created))
+                if shadow is not None and shadow_scored is not None:
+                    results = with_shadows(results, price_slice(tenant, quotes, pinned, shadow, shadow_scored, span,
+                                                                code_version=self.code_version, created=created))
                 entries = [decision_entry(p, explain, now) for p in results if isinstance(p, Priced)]
                 await self.decisions.record_in(session, tenant_id, entries)
                 recorded += len(entries)
@@ -107,7 +127,20 @@ class QuoteService:
         return encoded, recorded
 
 
+def with_shadows(live: list[Priced | SaasError], shadows: list[Priced | SaasError]) -> list[Priced | SaasError]:
+    """Attach each quote's shadow result to its live one (same positions: the same quotes, two models)."""
+    out: list[Priced | SaasError] = []
+    for result, shadow in zip(live, shadows, strict=True):
+        risk = shadow.response.risk_score if isinstance(shadow, Priced) else None
+        if isinstance(result, Priced) and isinstance(shadow, Priced) and risk is not None:
+            r = shadow.response
+            result = replace(result, shadow=ShadowScore(r.versions.model or "", risk, r.multiplier or ONE,
+                                                        r.tier or "", r.premium))
+        out.append(result)
+    return out
+
+
 def decision_entry(priced: Priced, explain: bool, now: dt.datetime) -> NewEntry:
     payload = DecisionPayload(request=priced.quote, response=priced.response, explain=explain,
-                              rule_trace=priced.evaluation.trace)
+                              rule_trace=priced.evaluation.trace, shadow=priced.shadow)
     return NewEntry(kind="quote", payload=payload, decision_id=priced.response.decision_id, created_at=now)

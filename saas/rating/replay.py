@@ -21,13 +21,25 @@ from saas.rating.schemas import RateTableSpec
 from saas.rating.service import Pinned, price_batch
 from saas.rules.versions import restore
 from saas.scoring.model import RiskModel
+from saas.scoring.registry import ModelRegistry
 from saas.tenancy.schemas import TenantConfig
 from saas.tenancy.service import LoadedTenant
 
 
 class QuoteReplayer:
-    def __init__(self, model: RiskModel) -> None:
+    """Loads the decision's own model version (the registry keeps every registered one), so a
+    decision replays to the cent after any number of model upgrades."""
+
+    def __init__(self, model: RiskModel, registry: ModelRegistry | None = None) -> None:
         self.model = model
+        self.registry = registry
+
+    async def model_of(self, version: str | None) -> RiskModel:
+        if version is None or version == self.model.version:
+            return self.model
+        if self.registry is None:
+            raise ModelError(f"decision used model {version}; this process serves {self.model.version}")
+        return await self.registry.load(version)
 
     async def replay(self, payload: Any, snapshots: SnapshotReader) -> Replayed:
         original = msgspec.convert(payload, DecisionPayload, strict=False)
@@ -36,12 +48,11 @@ class QuoteReplayer:
         config_json = await snapshots("tenant_config", versions.tenant_config)
         ruleset_text = await snapshots("ruleset", versions.ruleset)
         table_json = await snapshots("rate_table", versions.rate_table)
-        if versions.model is not None and versions.model != self.model.version:
-            raise ModelError(f"decision used model {versions.model}; this process serves {self.model.version}")
+        model = await self.model_of(versions.model)
         tenant = LoadedTenant(msgspec.json.decode(config_json, type=TenantConfig), versions.tenant_config, "snapshot")
         table = compile_table(msgspec.json.decode(table_json, type=RateTableSpec), source="snapshot")
         pinned = Pinned(restore(ruleset_text, f"snapshot:{versions.ruleset[:12]}"), table)
-        (result,) = price_batch(tenant, [original.request], [pinned], self.model, explain=original.explain,
+        (result,) = price_batch(tenant, [original.request], [pinned], model, explain=original.explain,
                                 code_version=versions.code, now=parse_timestamp(original.response.created_at),
                                 spread=original.response.target_spread)
         premium = original.response.premium

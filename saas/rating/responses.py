@@ -78,10 +78,21 @@ class BulkRequest(Struct, frozen=True, forbid_unknown_fields=True):
     quotes: Annotated[list[msgspec.Raw], Meta(min_length=1)]
 
 
-class DecisionPayload(Struct, frozen=True):
+class ShadowScore(Struct, frozen=True, forbid_unknown_fields=True):
+    """A candidate model's view of a quote: the premium it would have given, had it been live."""
+
+    model: str
+    risk_score: float
+    multiplier: Decimal
+    tier: str
+    premium: Decimal
+
+
+class DecisionPayload(Struct, frozen=True, omit_defaults=True):
     """The body of an audit entry of kind ``quote``: request, response and the full rule trace."""
 
     request: Quote
     response: QuoteResponse
     explain: bool
     rule_trace: list[RuleTrace]
+    shadow: ShadowScore | None = None

@@ -19,7 +19,7 @@ from saas.errors import QuoteDeclined, SaasError
 from saas.quote.schemas import Quote
 from saas.rating.engine import TelematicsInput, rate
 from saas.rating.lookups import RateTable
-from saas.rating.responses import AppliedRule, QuoteResponse, Versions
+from saas.rating.responses import AppliedRule, QuoteResponse, ShadowScore, Versions
 from saas.rating.schemas import RatingResult
 from saas.rules.ruleset import CompiledRuleset
 from saas.rules.schemas import Evaluation
@@ -45,6 +45,8 @@ class Priced:
     quote: Quote
     response: QuoteResponse
     evaluation: Evaluation
+    shadow: ShadowScore | None = None
+    """What the tenant's shadow model would have given: recorded, never priced with."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from saas.scoring.mapping import ScoreMapping
 from saas.scoring.model import RiskModel
 from saas.scoring.pipeline import score_rows
 from saas.scoring.schemas import DriverFeatures, DriverScore, RiskScoreRequest, RiskScoreResponse
+from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
 
 
@@ -77,15 +78,17 @@ def score_drivers(model: RiskModel, tenant: LoadedTenant, drivers: Sequence[Driv
 
 
 class RiskScoreService:
-    def __init__(self, tenants: Tenants, model: RiskModel, decisions: DecisionLog, *,
+    def __init__(self, tenants: Tenants, models: TenantModels | RiskModel, decisions: DecisionLog, *,
                  spread_override: Decimal | None = None) -> None:
-        self.tenants, self.model, self.decisions = tenants, model, decisions
+        self.tenants, self.decisions = tenants, decisions
+        self.models = TenantModels.of(models)
         self.spread_override = spread_override
 
     def score(self, tenant: LoadedTenant, request: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
-        scores, _ = score_drivers(self.model, tenant, request.drivers, request.state, explain=explain,
+        model = self.models.live(tenant)
+        scores, _ = score_drivers(model, tenant, request.drivers, request.state, explain=explain,
                                   spread_override=self.spread_override)
-        return RiskScoreResponse(scores=scores, model_version=self.model.version, tenant_config=tenant.content_hash)
+        return RiskScoreResponse(scores=scores, model_version=model.version, tenant_config=tenant.content_hash)
 
     async def score_and_record(self, tenant_id: str, request: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
         tenant = self.tenants.tenant(tenant_id)

@@ -96,6 +96,9 @@ class StateOverride(Struct, forbid_unknown_fields=True, frozen=True):
     features_enabled: list[Feature]
 
 
+ModelVersion = Annotated[str, Meta(pattern=r"^[0-9a-f]{16}$", description="a registered model version")]
+
+
 class TenantConfig(Struct, forbid_unknown_fields=True, frozen=True):
     id: TenantId
     name: Annotated[str, Meta(min_length=1, max_length=200)]
@@ -105,8 +108,14 @@ class TenantConfig(Struct, forbid_unknown_fields=True, frozen=True):
     safety_score: SafetyScore = msgspec.field(default_factory=SafetyScore)
     state_overrides: dict[StateCode, StateOverride] = msgspec.field(default_factory=dict)
     webhook: Webhook | None = None
+    model: ModelVersion | None = None
+    """The shared model's version this tenant is priced with; absent: the platform's serving model."""
+    shadow_model: ModelVersion | None = None
+    """A candidate that also scores every quote, recorded beside the live score, never priced with."""
 
     def __post_init__(self) -> None:
+        if self.shadow_model is not None and self.shadow_model == self.model:
+            raise ValueError("shadow_model: the shadow must differ from the live model")
         if len(set(self.states)) != len(self.states):
             raise ValueError("states lists a state twice")
         stray = sorted(set(self.state_overrides) - set(self.states))

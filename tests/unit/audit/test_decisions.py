@@ -29,6 +29,7 @@ from saas.rating.service import Priced
 from saas.runtime import Runtime
 from saas.scoring.replay import RiskScoreReplayer
 from saas.scoring.schemas import DriverFeatures, RiskScoreRequest
+from saas.scoring.selection import TenantModels
 from saas.scoring.service import RiskScoreService
 from saas.settings import load_settings
 from saas.tenancy.ratelimit import TenantRateLimiter
@@ -148,7 +149,8 @@ async def runtime(sqlite_database: Database) -> AsyncIterator[Runtime]:
     decisions.register("quote", QuoteReplayer(model))
     decisions.register("risk_score", RiskScoreReplayer(model))
     quotes = QuoteService(catalog, rates, model, decisions, code_version="test")
-    rt = Runtime(settings=settings, catalog=catalog, model=model, db=sqlite_database, rates=rates,
+    rt = Runtime(settings=settings, catalog=catalog, model=model, models=TenantModels(model), db=sqlite_database,
+                 rates=rates,
                  decisions=decisions, quotes=quotes, risk_scores=RiskScoreService(catalog, model, decisions),
                  rate_versions=RateVersions(decisions, rates, quotes),
                  limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version="test")

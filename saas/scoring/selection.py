@@ -1,0 +1,64 @@
+"""Which model scores a tenant: its pinned version (or the platform default), and its shadow.
+
+A new model must not reach every partner at once: a tenant names ``model: <version>`` in its YAML
+to pin one (a reviewed change of the file promotes a model) and may name ``shadow_model`` to have
+each quote also scored by a candidate, recorded but never priced with. Every pinned model is
+loaded from the registry before the process serves, so the quote path never waits on the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from saas.errors import ModelError
+from saas.quote.factors import FEATURE_GROUPS
+from saas.scoring.model import RiskModel
+from saas.scoring.registry import ModelRegistry
+from saas.tenancy.service import LoadedTenant
+
+ALWAYS_ALLOWED = frozenset({"prior_claim_count"})
+KNOWN_INPUTS = frozenset(name for names in FEATURE_GROUPS.values() for name in names) | ALWAYS_ALLOWED
+
+
+def unusable_features(model: RiskModel) -> list[str]:
+    """Model inputs no tenant feature group can supply: such a model cannot score a quote."""
+    return sorted(set(model.feature_names) - KNOWN_INPUTS)
+
+
+class TenantModels:
+    def __init__(self, default: RiskModel, registry: ModelRegistry | None = None) -> None:
+        self.default = default
+        self.registry = registry
+        if registry is not None:
+            registry.keep(default)
+
+    @classmethod
+    def of(cls, models: TenantModels | RiskModel) -> TenantModels:
+        """A single model serves every tenant (tests, tools); a registry-backed set pins per tenant."""
+        return models if isinstance(models, TenantModels) else cls(models)
+
+    async def prepare(self, tenants: Iterable[LoadedTenant]) -> None:
+        """Load every pinned and shadow model now (NotFound names one that was never registered)."""
+        for tenant in tenants:
+            for version in (tenant.config.model, tenant.config.shadow_model):
+                if version is not None:
+                    if self.registry is None:
+                        raise ModelError(f"tenant {tenant.config.id} pins model {version} but there is no registry")
+                    model = await self.registry.load(version)
+                    if unusable_features(model):
+                        raise ModelError(f"tenant {tenant.config.id}: model {version} needs inputs no feature group "
+                                         f"supplies: {', '.join(unusable_features(model))}")
+
+    def live(self, tenant: LoadedTenant) -> RiskModel:
+        return self._get(tenant.config.model) if tenant.config.model else self.default
+
+    def shadow(self, tenant: LoadedTenant) -> RiskModel | None:
+        return self._get(tenant.config.shadow_model) if tenant.config.shadow_model else None
+
+    def _get(self, version: str) -> RiskModel:
+        if version == self.default.version:
+            return self.default
+        model = self.registry.cached(version) if self.registry is not None else None
+        if model is None:
+            raise ModelError(f"model {version} is not loaded in this process; it is loaded at start-up")
+        return model
