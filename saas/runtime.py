@@ -77,7 +77,8 @@ class Runtime:
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
-                   decisions=decisions, quotes=quotes, risk_scores=risk_scores, rate_versions=RateVersions(decisions, rates, quotes),
+                   decisions=decisions, quotes=quotes, risk_scores=risk_scores,
+                   rate_versions=RateVersions(decisions, rates, quotes),
                    limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version=version)
 
     async def start(self, *, watch: bool = True) -> None:
