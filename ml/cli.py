@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from saas.scoring import cli as registry_cli
 
     registry_cli.register(sub)
+    from saas.lifecycle import cli as lifecycle_cli
+
+    lifecycle_cli.register(sub)
 
 
 def model_dir(args: argparse.Namespace) -> Path:

@@ -13,6 +13,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
 from saas.http_errors import EXCEPTION_HANDLERS
+from saas.lifecycle.routes import get_shadow_report
 from saas.rates.routes import ROUTES as RATE_ROUTES
 from saas.rating.routes import create_quote, create_quotes_bulk
 from saas.runtime import Runtime
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     return Litestar(
         route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
-                        replay_decision, export_audit, verify_audit, create_risk_scores, *RATE_ROUTES],
+                        replay_decision, export_audit, verify_audit, create_risk_scores, get_shadow_report,
+                        *RATE_ROUTES],
         dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,

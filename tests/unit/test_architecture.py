@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors"})
-FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks")
+FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -34,12 +34,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "rating": INFRA | {"quote", "tenancy", "rules", "audit", "scoring"},
     "trips": INFRA | {"quote", "tenancy", "audit", "scoring", "webhooks"},
     "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
+    "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
     "app": INFRA | {"runtime", *FEATURES},
     "demo": INFRA | {"runtime", "catalog", *FEATURES},
     "cli": INFRA | {"app", "demo", "runtime", "catalog", "ml.cli", "ml", *FEATURES},
-    "ml.cli": INFRA | {"ml", "scoring", "runtime"},
+    "ml.cli": INFRA | {"ml", "scoring", "lifecycle", "runtime"},
 }
 
 

@@ -1,0 +1,120 @@
+"""Model lifecycle on PostgreSQL: the registry, replay across a model switch, shadow scoring and its report."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pytest
+
+from ml import artifacts
+from saas.rating.routes import EXAMPLE_QUOTE
+from saas.scoring.model import RiskModel
+from saas.scoring.registry import ModelRegistry
+from saas.settings import ROOT
+from saas.tenancy.service import LoadedTenant
+from tests.integration.api.conftest import Api
+
+pytestmark = pytest.mark.integration
+DEFAULT = ROOT / "ml" / "artifacts" / "default"
+
+
+def shifted_model(directory: Path, shift: float) -> Path:
+    """The shipped model with its base score moved: another version that scores every driver differently."""
+    shutil.copytree(DEFAULT, directory)
+    path = directory / artifacts.BOOSTER_FILE
+    booster = json.loads(path.read_text())
+    params = booster["learner"]["learner_model_param"]
+    base = float(params["base_score"].strip("[]"))
+    params["base_score"] = f"[{base + shift:.7E}]"
+    path.write_text(json.dumps(booster))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def candidate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shifted_model(tmp_path_factory.mktemp("models") / "candidate", 0.08)
+
+
+@pytest.fixture
+def shadowing(api: Api, candidate: Path) -> Iterator[str]:
+    """fleet-co scores every quote with the candidate as its shadow, for this test only."""
+    version = artifacts.model_version(candidate)
+    tenants = api.runtime.catalog.tenants
+    original = tenants["fleet-co"]
+    tenants["fleet-co"] = LoadedTenant(msgspec.structs.replace(original.config, shadow_model=version),
+                                       original.content_hash, original.source)
+    yield version
+    tenants["fleet-co"] = original
+
+
+async def test_registry_stores_and_loads_a_version_byte_for_byte(api: Api, candidate: Path, tmp_path: Path) -> None:
+    registry = api.runtime.models.registry
+    assert registry is not None
+    version = await registry.register(candidate)
+    assert version == artifacts.model_version(candidate) != api.runtime.model.version
+    assert await registry.register(candidate) == version  # idempotent
+    fresh = ModelRegistry(api.runtime.db, tmp_path / "cache")  # another process: nothing cached
+    loaded = await fresh.load(version)
+    X = np.array([[1.5, 1.0, 0.05, 3.0, 1.0, 900.0, 0.0], [9.0, 7.0, 0.4, 30.0, 12.0, 2500.0, 2.0]])
+    assert np.array_equal(loaded.score(X), RiskModel.load(candidate).score(X))
+    assert not np.array_equal(loaded.score(X), api.runtime.model.score(X))
+    listed = {info.version: info for info in await fresh.versions()}
+    assert {version, api.runtime.model.version} <= set(listed)
+    assert listed[version].features == list(api.runtime.model.feature_names)
+
+
+async def test_replay_after_the_serving_model_changed_is_identical(api: Api, candidate: Path) -> None:
+    quote = await api.client.post("/v1/quotes", json=EXAMPLE_QUOTE, headers=api.auth("partner-a"))
+    assert quote.status_code == 201
+    score = await api.client.post("/v1/risk-scores", headers=api.auth("partner-a"), json={
+        "drivers": [{"driver_id": "d-1", "features": EXAMPLE_QUOTE["telematics"]}], "state": "TX"})
+    assert score.status_code == 200
+    registry = api.runtime.models.registry
+    assert registry is not None
+    upgraded = await registry.load(await registry.register(candidate))
+    replayers = api.runtime.decisions.replayers
+    served = {kind: replayers[kind].model for kind in ("quote", "risk_score")}  # type: ignore[attr-defined]
+    try:
+        for kind in served:
+            replayers[kind].model = upgraded  # type: ignore[attr-defined]  # this process now serves the new model
+        for decision in (quote.json()["decision_id"], score.json()["scores"][0]["decision_id"]):
+            replay = await api.client.post(f"/v1/decisions/{decision}/replay", headers=api.auth("partner-a",
+                                                                                              "compliance"))
+            assert replay.status_code == 200 and replay.json()["identical"] is True, replay.text
+    finally:
+        for kind, model in served.items():
+            replayers[kind].model = model  # type: ignore[attr-defined]
+
+
+async def test_shadow_scores_are_recorded_not_priced_and_reported(api: Api, shadowing: str, candidate: Path) -> None:
+    await api.runtime.models.prepare([api.runtime.catalog.tenants["fleet-co"]])
+    body = copy.deepcopy(EXAMPLE_QUOTE)
+    priced = []
+    for braking in (0.5, 2.0, 6.0, 12.0):
+        body["telematics"]["hard_braking_events_per_100mi"] = braking
+        response = await api.client.post("/v1/quotes?explain=false", json=body, headers=api.auth("fleet-co"))
+        assert response.status_code == 201, response.text
+        assert "shadow" not in response.text and response.json()["versions"]["model"] == api.runtime.model.version
+        priced.append(response.json())
+    decision = await api.client.get(f"/v1/decisions/{priced[0]['decision_id']}", headers=api.auth("fleet-co"))
+    shadow = decision.json()["payload"]["shadow"]
+    assert shadow["model"] == shadowing and Decimal(shadow["premium"]) > 0
+    assert shadow["risk_score"] != priced[0]["risk_score"]
+    report = await api.client.get("/v1/models/shadow-report", headers=api.auth("fleet-co", "compliance"))
+    assert report.status_code == 200, report.text
+    data = report.json()
+    assert data["quotes"] >= 4 and data["shadow_models"] == [shadowing]
+    assert sum(move["count"] for move in data["tier_migration"]) == data["quotes"]
+    assert data["impact"]["count"] == data["quotes"] and sum(b["count"] for b in data["impact"]["bands"]) == data[
+        "quotes"]
+    rated = await api.client.get("/v1/models/shadow-report", headers=api.auth("fleet-co", "rating"))
+    assert rated.status_code == 403
+    other = (await api.client.get("/v1/models/shadow-report", headers=api.auth("partner-b", "compliance"))).json()
+    assert other["quotes"] == 0 and shadowing not in json.dumps(other)
