@@ -7,6 +7,7 @@ every sub-command sets ``run``, a handler taking the parsed arguments and return
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate tenants, rulesets and rate tables; exit 1 on any error")
     check.add_argument("dirs", nargs="*", type=Path,
                        help="project roots (with tenants/ and rulesets/), or tenants/ or rulesets/ folders")
+    check.add_argument("--models", type=Path, action="append", default=[],
+                       help="model directories (or folders of them) that tenant model pins may name")
+    check.add_argument("--registry", action="store_true",
+                       help="also accept model versions registered in SAAS_DATABASE_URL")
     check.set_defaults(run=_check)
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the alembic migrations to SAAS_DATABASE_URL").set_defaults(run=_db_upgrade)
@@ -65,6 +70,7 @@ def _check(args: argparse.Namespace) -> int:
         else:
             tenants_dir = directory
     catalog, issues = load_catalog(tenants_dir, rulesets_dir)
+    issues += _model_pin_issues(catalog.tenants.values(), [settings.model_dir, *args.models], args.registry)
     for issue in issues:
         print(issue.render(), file=sys.stderr)
     tables = sum(len(v) for v in catalog.rate_tables.values())
@@ -73,6 +79,28 @@ def _check(args: argparse.Namespace) -> int:
     for tenant in catalog.tenants.values():
         print(f"  {tenant.config.id}: config {tenant.content_hash[:16]} ({', '.join(tenant.config.states)})")
     return 1 if issues else 0
+
+
+def _model_pin_issues(tenants: Any, directories: list[Path], registry: bool) -> list[Any]:
+    from saas.scoring.checks import directory_models, model_issues, pinned
+
+    if not pinned(tenants):
+        return []
+    known = directory_models(directories)
+    if registry:
+        known.update(asyncio.run(_registered()))
+    return model_issues(tenants, known)
+
+
+async def _registered() -> dict[str, list[str]]:
+    from saas.db import Database
+    from saas.scoring.registry import ModelRegistry
+
+    db = Database(load_settings().database_url)
+    try:
+        return {info.version: info.features for info in await ModelRegistry(db).versions()}
+    finally:
+        await db.dispose()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -92,8 +120,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
-    import asyncio
-
     from saas.db import default_database, dispose_default, upgrade_schema
 
     async def upgrade() -> str:

@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from saas.errors import ModelError
-from saas.quote.factors import FEATURE_GROUPS
+from saas.scoring.checks import KNOWN_INPUTS
 from saas.scoring.model import RiskModel
 from saas.scoring.registry import ModelRegistry
 from saas.tenancy.service import LoadedTenant
-
-ALWAYS_ALLOWED = frozenset({"prior_claim_count"})
-KNOWN_INPUTS = frozenset(name for names in FEATURE_GROUPS.values() for name in names) | ALWAYS_ALLOWED
 
 
 def unusable_features(model: RiskModel) -> list[str]:
