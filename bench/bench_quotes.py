@@ -3,8 +3,9 @@
 Everything is measured in one run on this machine, with its baselines beside it:
 - in-process single quote p50/p99 with and without explanations (pricing alone, and pricing plus
   the audit append on SQLite), next to the raw model's single-row score call;
-- HTTP ``POST /v1/quotes`` throughput and p50/p99 from a loopback load generator, next to the same
-  server's ``/healthz`` (ratio);
+- HTTP ``POST /v1/quotes`` with and without explanations, driven by wrk (not a Python client on the
+  server's cores), on SQLite and PostgreSQL, next to a bare Litestar app on the same uvicorn stack
+  (the floor); p50/p99 and the server process's CPU milliseconds per request (from /proc);
 - bulk 10,000 quotes in one request, with and without explanations;
 - peak traced memory per quote in an in-process bulk run.
 Run: ``.venv/bin/python bench/bench_quotes.py [--quick]``.
@@ -17,8 +18,6 @@ import asyncio
 import os
 import platform
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from bench.http_load import serve, wrk  # noqa: E402
 from saas.db import upgrade_schema  # noqa: E402
 from saas.rating.routes import render_bulk  # noqa: E402
 from saas.rating.service import price_batch  # noqa: E402
@@ -39,6 +39,7 @@ from saas.runtime import Runtime  # noqa: E402
 from saas.settings import load_settings  # noqa: E402
 from saas.tenancy.keys import create_key  # noqa: E402
 from tests.samples import random_quote  # noqa: E402
+from tests.services import PostgresServer  # noqa: E402
 
 TENANT = "partner-a"
 STATES = ("CA", "NY", "TX")
@@ -119,79 +120,63 @@ async def bench_bulk(rt: Runtime, sample: list, *, explain: bool, traced: bool) 
     return elapsed, peak / len(sample)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+async def prepare_database(url: str) -> str:
+    """Migrate, import the shipped rate versions, and create a rating key; returns the key."""
+    settings = msgspec.structs.replace(load_settings(), database_url=url, bulk_max_quotes=10_000)
+    rt = Runtime.load(settings)
+    await upgrade_schema(rt.db)
+    await rt.start(watch=False)
+    async with rt.db.session_scope() as session:
+        _, key = await create_key(session, TENANT, "rating", "bench")
+    await rt.close()
+    return key
 
 
-async def load(url: str, *, method: str, body: bytes | None, headers: dict[str, str], total: int,
-               concurrency: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    remaining = total
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                t0 = time.perf_counter()
-                response = await client.request(method, url, content=body, headers=headers)
-                latencies.append(time.perf_counter() - t0)
-                if response.status_code >= 300:
-                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return total / (time.perf_counter() - started), latencies
-
-
-def start_server(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SAAS_DATABASE_URL": db_url, "SAAS_BULK_MAX_QUOTES": "10000"}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "saas.app:create_app", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    server = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("server did not start")
-
-
-async def bench_http(db_url: str, key: str, sample: list, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
-    port = free_port()
-    server = start_server(db_url, port)
-    base = f"http://127.0.0.1:{port}"
+def bench_http(db_label: str, db_url: str, key: str, sample: list, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    """wrk against one ``saas`` server process and, in the same run, the bare app on the same stack."""
+    env = {"SAAS_DATABASE_URL": db_url, "SAAS_BULK_MAX_QUOTES": "10000"}
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     body = msgspec.json.encode(sample[0])
+    bare, bare_base = serve("bench.bare_app:create_app", {}, "/ping")
     try:
-        await load(f"{base}/healthz", method="GET", body=None, headers={}, total=200, concurrency=8)  # warm-up
-        health_rps, health_lat = await load(f"{base}/healthz", method="GET", body=None, headers={},
-                                            total=args.requests, concurrency=args.concurrency)
-        quote_rps, quote_lat = await load(f"{base}/v1/quotes?explain=false", method="POST", body=body,
-                                          headers=auth, total=args.requests, concurrency=args.concurrency)
-        print(f"\nHTTP on loopback ({args.requests} requests, concurrency {args.concurrency}, one uvicorn worker,")
-        print("load generator in Python on the same 2 cores)")
-        print(f"  GET /healthz                   {health_rps:8.0f} req/s   {ms(health_lat)}")
-        print(f"  POST /v1/quotes (no explain)   {quote_rps:8.0f} req/s   {ms(quote_lat)}")
-        print(f"  ratio quotes / healthz         {quote_rps / health_rps:8.2f}   (target >= 0.30)")
+        wrk("warm-up", bare_base + "/ping", bare.pid, seconds=2, connections=args.concurrency)
+        floor = wrk("bare Litestar app GET /ping", bare_base + "/ping", bare.pid, seconds=args.seconds,
+                    connections=args.concurrency)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
+    server, base = serve("saas.app:create_app", env, "/healthz")
+    try:
+        wrk("warm-up", base + "/v1/quotes?explain=false", server.pid, body=body, headers=auth, seconds=2)
+        results = [wrk(f"POST /v1/quotes?explain={explain}", f"{base}/v1/quotes?explain={explain}", server.pid,
+                       body=body, headers=auth, seconds=args.seconds, connections=args.concurrency)
+                   for explain in ("false", "true")]
+        print(f"\nHTTP on {db_label}: wrk -t1 -c{args.concurrency} -d{args.seconds}s, one server process "
+              f"({stack()}); audited quotes: each 2xx is committed in the tenant's chain")
+        print(floor.line())
+        for result in results:
+            print(result.line(floor.rps))
         bulk = msgspec.json.encode({"quotes": sample[:10_000]})
-        async with httpx.AsyncClient(timeout=600) as client:
+        with httpx.Client(timeout=600) as client:
             for explain in ("false", "true"):
                 t0 = time.perf_counter()
-                response = await client.post(f"{base}/v1/quotes/bulk?explain={explain}", content=bulk, headers=auth)
+                response = client.post(f"{base}/v1/quotes/bulk?explain={explain}", content=bulk, headers=auth)
                 elapsed = time.perf_counter() - t0
                 result = response.json()
-                target = "1" if explain == "false" else "8"
+                target = "1" if explain == "false" else "1.5"
                 print(f"  bulk {len(sample[:10_000])} quotes, explain={explain:5}  {elapsed:7.2f} s  "
                       f"({result['succeeded']} priced, {result['failed']} failed; target <= {target} s)")
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def stack() -> str:
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn, {loop}, {http}"
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -216,18 +201,26 @@ async def main(args: argparse.Namespace) -> None:
             print(f"  explain={explain!s:5}  {elapsed:6.2f} s   (target <= {8 if explain else 1} s for 10,000)")
         _, per_quote = await bench_bulk(rt, sample[: args.bulk], explain=False, traced=True)
         print(f"  peak traced memory {per_quote / 1024:.1f} KB per quote, request body included (target <= 10 KB)")
-        await rt.db.dispose()
-        await bench_http(db_url, key, sample, args)
+        await rt.close()
+        bench_http("SQLite", db_url, key, sample, args)
+        if not args.no_postgres:
+            postgres = PostgresServer().start()
+            try:
+                url = postgres.create_database("bench")
+                bench_http("PostgreSQL", url, await prepare_database(url), sample, args)
+            finally:
+                postgres.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--single", type=int, default=2000)
     parser.add_argument("--bulk", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each HTTP measurement")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parsed = parser.parse_args()
     if parsed.quick:
-        parsed.single, parsed.bulk, parsed.requests = 200, 1000, 300
+        parsed.single, parsed.bulk, parsed.seconds = 200, 1000, 3
     asyncio.run(main(parsed))

@@ -44,10 +44,17 @@ class HeadRepository(TenantRepository[AuditHead]):
 async def _lock_head(session: AsyncSession, tenant_id: str) -> tuple[int, str]:
     """Create the head if this is the tenant's first entry, then lock it for this transaction."""
     heads = HeadRepository(session, tenant_id)
-    await heads.execute(heads.insert(last_seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing(
-        index_elements=["tenant_id"]))
-    head = (await heads.execute(heads.statement().with_for_update())).scalar_one()
-    return head.last_seq, head.last_hash
+    create = heads.insert(last_seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing(index_elements=["tenant_id"])
+    locked = heads.statement().with_only_columns(AuditHead.last_seq, AuditHead.last_hash).with_for_update()
+    if session.get_bind().dialect.name == "sqlite":  # write first: a read would not take SQLite's writer lock
+        await heads.execute(create)
+        head = (await heads.execute(locked)).one()
+    else:  # PostgreSQL: lock the existing head; create it only for the tenant's first entry
+        head = (await heads.execute(locked)).one_or_none()
+        if head is None:
+            await heads.execute(create)
+            head = (await heads.execute(locked)).one()
+    return int(head[0]), str(head[1])
 
 
 COLUMNS = ("tenant_id", "seq", "decision_id", "kind", "created_at", "payload", "prev_hash", "hash")
