@@ -14,8 +14,10 @@ k = |P|, W(s) = s!(k−1−s)!/k! and B = {i : o_i = 1} (the row's bitmask b ove
 
 with e the elementary symmetric polynomials. φ depends on x only through b, so each leaf gets a table of
 2^k × k contributions at load (the FastTreeSHAP v2 idea; 2.8 MB of float64 for the shipped model) and a
-row costs one bitmask per leaf plus k additions. The sums are all of positive terms, so float64 tables
-are exact to ~1e-16 relative; xgboost's float32 recursion agrees with them to ~1e-7.
+row costs one bitmask per leaf plus k additions. Q and R are sums and products of positive terms, so
+float64 tables are exact to ~1e-16 relative; xgboost's float32 recursion agrees with them to ~4e-7 on
+the shipped model. float32 tables would save 13% of a one-row call (62 vs 71 µs), nothing in batch,
+and cost that exactness, so the tables are float64.
 
 Marginalising a set D of features out ("not allowed"): the model becomes g(x) = v(N∖D)(x), the
 cover-weighted expectation over D (at a split on a feature of D take both children by cover), so g never
