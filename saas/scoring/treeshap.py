@@ -141,7 +141,9 @@ class TreeEnsemble:
         return self._run(X, allowed, contribs=False)[1]
 
     def predict(self, X: np.ndarray, allowed: np.ndarray | None = None) -> NDArray[np.float64]:
-        """``predict_margin`` through the objective's inverse link (exp for count:poisson)."""
+        """``predict_margin`` through the objective's inverse link (exp for count:poisson). Marginalising is
+        done on the margin, as TreeSHAP's game is: for a log link that is exp of the expected log, not the
+        expected frequency."""
         return output(self.trees.objective, self.predict_margin(X, allowed))
 
     def contributions(self, X: np.ndarray, allowed: np.ndarray | None = None) -> NDArray[np.float64]:

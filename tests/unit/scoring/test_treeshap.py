@@ -51,6 +51,14 @@ def test_random_models_with_nans_and_repeated_features(depth: int, seed: int) ->
     assert np.allclose(ours.sum(axis=1), xgbmodels.margin(booster, X), atol=1e-6)
 
 
+def test_trees_without_a_split_and_no_rows() -> None:
+    booster, X = xgbmodels.train("reg:squarederror", 3, seed=1, gamma=1e9)  # every tree a single leaf
+    ensemble = TreeEnsemble.from_booster(booster)
+    assert np.abs(ensemble.contributions(X) - xgbmodels.contribs(booster, X)).max() <= 1e-6
+    assert np.array_equal(ensemble.predict_margin(X), xgbmodels.margin(booster, X))
+    assert ensemble.contributions(X[:0]).shape == (0, 4) and ensemble.predict_margin(X[:0], [1, 0, 1]).shape == (0,)
+
+
 def test_poisson_contributions_are_on_the_margin_scale() -> None:
     booster, X = xgbmodels.train("count:poisson", 5, seed=2, rounds=20)
     ensemble = TreeEnsemble.from_booster(booster)
