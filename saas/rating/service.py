@@ -25,8 +25,8 @@ from saas.rules.ruleset import CompiledRuleset
 from saas.rules.schemas import Evaluation
 from saas.rules.versions import version_of
 from saas.scoring.explain import Explanation
-from saas.scoring.features import model_row
-from saas.scoring.mapping import ScoreMapping
+from saas.scoring.features import FeatureSet, feature_set, model_row
+from saas.scoring.mapping import ScoreMapping, effective_spread
 from saas.scoring.model import RiskModel
 from saas.scoring.pipeline import ScoredRows, score_rows
 from saas.tenancy.service import LoadedTenant
@@ -51,20 +51,19 @@ class Priced:
 
 @dataclass(frozen=True)
 class Scored:
-    """The model's view of a batch (``saas.scoring.pipeline``), indexed by quote position."""
+    """The model's view of a batch (``saas.scoring.pipeline``), one scored group per feature set
+    (the states of a batch may allow different inputs), indexed by quote position."""
 
-    rows: dict[int, int]
-    scored: ScoredRows
-
-    @property
-    def spread(self) -> Decimal:
-        return self.scored.spread
+    rows: dict[int, tuple[int, int]]
+    groups: list[ScoredRows]
+    spread: Decimal
 
     def get(self, i: int) -> tuple[ScoreMapping, Explanation | None] | None:
-        row = self.rows.get(i)
-        if row is None:
+        found = self.rows.get(i)
+        if found is None:
             return None
-        return self.scored.mappings[row], self.scored.explanation(row)
+        group, row = self.groups[found[0]], found[1]
+        return group.mappings[row], group.explanation(row)
 
 
 def score_batch(
@@ -75,12 +74,20 @@ def score_batch(
 
     ``spread`` is the override to map with: a replayed decision's pinned spread, or the operator's
     setting; without one the tenant's is used. Either way the spread used is returned for pinning."""
-    index = [i for i, (q, p) in enumerate(zip(quotes, pinned, strict=True))
-             if q.telematics is not None and not isinstance(p, SaasError)]
-    rows = [model_row(quotes[i].telematics, tenant.config.features_for(quotes[i].policy.state), model)  # type: ignore[arg-type]
-            for i in index]
-    scored = score_rows(model, tenant.config.pricing, rows, explain=explain, spread_override=spread)
-    return Scored({i: row for row, i in enumerate(index)}, scored)
+    by_features: dict[tuple[object, ...], tuple[FeatureSet, list[int]]] = {}
+    for i, (q, p) in enumerate(zip(quotes, pinned, strict=True)):
+        if q.telematics is not None and not isinstance(p, SaasError):
+            features = feature_set(tenant.config, q.policy.state)
+            key = (features.groups, tuple(sorted(features.excluded.items())))
+            by_features.setdefault(key, (features, []))[1].append(i)
+    rows: dict[int, tuple[int, int]] = {}
+    groups: list[ScoredRows] = []
+    for features, index in by_features.values():
+        inputs = [model_row(quotes[i].telematics, features.groups, model) for i in index]  # type: ignore[arg-type]
+        groups.append(score_rows(model, tenant.config.pricing, inputs, explain=explain, spread_override=spread,
+                                 features=features))
+        rows.update((i, (len(groups) - 1, row)) for row, i in enumerate(index))
+    return Scored(rows, groups, effective_spread(tenant.config.pricing, spread))
 
 
 def price_slice(

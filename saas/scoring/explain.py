@@ -9,11 +9,12 @@ raised or lowered the score and by how much.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from msgspec import Struct
 
-from saas.scoring.model import RiskModel
+from saas.scoring.protocol import ScoringModel
 
 NEGLIGIBLE = 0.0005
 """Contributions smaller than this (in score units) are described as having almost no effect."""
@@ -62,10 +63,16 @@ def sentence(feature: str, value: float | None, contribution: float, *, log_scal
     return f"{name} ({unit.format(value)}) {effect}."
 
 
-def _row(model: RiskModel, risk: float, raw: np.ndarray, contribs: np.ndarray, top: int) -> Explanation:
+def _row(model: ScoringModel, risk: float, raw: np.ndarray, contribs: np.ndarray, top: int,
+         excluded: Mapping[str, str]) -> Explanation:
     log_scale = model.objective == "count:poisson"
     factors = []
     for name, value, c in zip(model.feature_names, raw, contribs[:-1], strict=True):
+        if name in excluded:  # marginalised out: exactly 0, and said why, never "not reported"
+            plain = FEATURE_WORDING.get(name, (name, ""))[0]
+            factors.append(FactorContribution(name, None, 0.0, f"{plain} is {excluded[name]}, so it does not "
+                                                                f"affect the risk score."))
+            continue
         shown = None if math.isnan(value) else float(value)
         factors.append(FactorContribution(name, shown, float(c), sentence(name, shown, float(c), log_scale=log_scale)))
     ranked = sorted(factors, key=lambda f: f.contribution)
@@ -75,15 +82,15 @@ def _row(model: RiskModel, risk: float, raw: np.ndarray, contribs: np.ndarray, t
                        top_adverse=adverse, top_positive=positive)
 
 
-def explain_batch(model: RiskModel, X: np.ndarray, *, top: int = 3) -> list[Explanation]:
+def explain_batch(model: ScoringModel, X: np.ndarray, *, top: int = 3) -> list[Explanation]:
     """Risk, bias and every feature's exact contribution for each row of raw features ``X``
     (``RiskModel.prepare`` output), with the ``top`` factors that raised and lowered the score."""
     X = np.asarray(X, dtype=np.float64)
     return explain_rows(model, X, model.score(X), model.contributions(X), top=top)
 
 
-def explain_rows(model: RiskModel, X: np.ndarray, risks: np.ndarray, contribs: np.ndarray, *,
-                 top: int = 3) -> list[Explanation]:
+def explain_rows(model: ScoringModel, X: np.ndarray, risks: np.ndarray, contribs: np.ndarray, *,
+                 top: int = 3, excluded: Mapping[str, str] | None = None) -> list[Explanation]:
     """Explanations from already computed scores and contributions: a bulk caller computes them in
     one model call and builds these objects a slice at a time, so they never all live at once."""
-    return [_row(model, float(risks[i]), X[i], contribs[i], top) for i in range(len(X))]
+    return [_row(model, float(risks[i]), X[i], contribs[i], top, excluded or {}) for i in range(len(X))]

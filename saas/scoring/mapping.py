@@ -15,7 +15,7 @@ import numpy as np
 from msgspec import Struct
 
 from saas.money import MONEY
-from saas.scoring.model import RiskModel
+from saas.scoring.protocol import ScoringModel
 from saas.tenancy.schemas import Pricing, Tier
 
 FALLBACK_SCALING = Decimal("0.35")
@@ -54,7 +54,7 @@ def effective_spread(pricing: Pricing, spread_override: Decimal | None = None) -
     return pricing.target_spread if spread_override is None else spread_override
 
 
-def scaling_factor(model: RiskModel, spread: Decimal) -> Decimal:
+def scaling_factor(model: ScoringModel, spread: Decimal) -> Decimal:
     p5, p95 = to_decimal(model.p5), to_decimal(model.p95)
     if not (math.isfinite(model.p5) and math.isfinite(model.p95)) or p95 <= p5:
         return FALLBACK_SCALING
@@ -107,7 +107,7 @@ def _map_one(risk: float, percentile: float, pricing: Pricing, baseline: Decimal
     )
 
 
-def map_score(risk: float, pricing: Pricing, model: RiskModel, *,
+def map_score(risk: float, pricing: Pricing, model: ScoringModel, *,
               spread_override: Decimal | None = None) -> ScoreMapping:
     """Dynamic scaling ``1 + (risk − baseline) · spread / (p95 − p5)`` (or the tier / band factor),
     clamped to the tenant's caps; tier by percentile; safety score; "top X% safest"."""
@@ -117,7 +117,7 @@ def map_score(risk: float, pricing: Pricing, model: RiskModel, *,
         return _map_one(risk, percentile, pricing, to_decimal(model.baseline), scale)
 
 
-def map_scores(risks: np.ndarray, pricing: Pricing, model: RiskModel, *,
+def map_scores(risks: np.ndarray, pricing: Pricing, model: ScoringModel, *,
                spread_override: Decimal | None = None) -> list[ScoreMapping]:
     """``map_score`` for a batch: one percentile lookup for all rows, identical results row by row."""
     with localcontext(MONEY):

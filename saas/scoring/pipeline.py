@@ -9,14 +9,17 @@ the tenant's pricing and the spread override it was given, and gets the spread b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
 from saas.scoring.explain import Explanation, explain_rows
+from saas.scoring.features import FeatureSet
 from saas.scoring.mapping import ScoreMapping, effective_spread, map_scores
+from saas.scoring.masked import view
 from saas.scoring.model import RiskModel
+from saas.scoring.protocol import ScoringModel
 from saas.tenancy.schemas import Pricing
 
 
@@ -27,13 +30,15 @@ class ScoredRows:
     Explanation objects are built per row on demand (``explanation``), from the contribution
     matrix, so a 10,000-row batch never holds 10,000 of them at once."""
 
-    model: RiskModel
+    model: ScoringModel
     X: np.ndarray
     risks: np.ndarray
     mappings: list[ScoreMapping]
     contributions: np.ndarray | None
     spread: Decimal
     """The target spread the mappings used (tenant's, or the override): pinned for replay."""
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    """Inputs marginalised out, with why: the explanation says so instead of "not reported"."""
 
     def __len__(self) -> int:
         return len(self.mappings)
@@ -42,23 +47,27 @@ class ScoredRows:
         if self.contributions is None:
             return None
         (explained,) = explain_rows(self.model, self.X[row:row + 1], self.risks[row:row + 1],
-                                    self.contributions[row:row + 1])
+                                    self.contributions[row:row + 1], excluded=self.excluded)
         return explained
 
     def explanations(self) -> list[Explanation | None]:
         if self.contributions is None:
             return [None] * len(self)
-        return list(explain_rows(self.model, self.X, self.risks, self.contributions))
+        return list(explain_rows(self.model, self.X, self.risks, self.contributions, excluded=self.excluded))
 
 
 def score_rows(model: RiskModel, pricing: Pricing, rows: Sequence[Mapping[str, float | None]], *,
-               explain: bool, spread_override: Decimal | None = None) -> ScoredRows:
-    """Score feature rows (already filtered by ``features.model_row``) under one tenant's pricing."""
+               explain: bool, spread_override: Decimal | None = None,
+               features: FeatureSet | None = None) -> ScoredRows:
+    """Score feature rows (``features.model_row``) under one tenant's pricing and one feature set:
+    inputs the set does not allow are marginalised out of the model, not imputed."""
     spread = effective_spread(pricing, spread_override)
-    X = model.prepare(rows)
+    scoring = view(model, features.mask(model) if features is not None else None)
+    excluded = {k: v for k, v in (features.excluded if features else {}).items() if k in model.feature_names}
+    X = scoring.prepare(rows)
     if not rows:
-        return ScoredRows(model, X, np.zeros(0), [], None, spread)
-    risks = model.score(X)
-    mappings = map_scores(risks, pricing, model, spread_override=spread)
-    contributions = model.contributions(X) if explain else None
-    return ScoredRows(model, X, risks, mappings, contributions, spread)
+        return ScoredRows(scoring, X, np.zeros(0), [], None, spread, excluded)
+    risks = scoring.score(X)
+    mappings = map_scores(risks, pricing, scoring, spread_override=spread)
+    contributions = scoring.contributions(X) if explain else None
+    return ScoredRows(scoring, X, risks, mappings, contributions, spread, excluded)

@@ -20,7 +20,7 @@ from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import NewEntry
 from saas.errors import RatingError
 from saas.scoring.explain import Explanation
-from saas.scoring.features import model_row
+from saas.scoring.features import FeatureSet, feature_set, model_row
 from saas.scoring.mapping import ScoreMapping
 from saas.scoring.model import RiskModel
 from saas.scoring.pipeline import score_rows
@@ -45,12 +45,10 @@ class RiskScorePayload(Struct, frozen=True, forbid_unknown_fields=True):
     explain: bool = True
 
 
-def feature_groups(tenant: LoadedTenant, state: str | None) -> tuple[str, ...]:
-    if state is None:
-        return tuple(tenant.config.features_enabled)
-    if state not in tenant.config.states:
+def features_of(tenant: LoadedTenant, state: str | None) -> FeatureSet:
+    if state is not None and state not in tenant.config.states:
         raise RatingError(f"tenant does not serve {state}", path="$.state")
-    return tenant.config.features_for(state)
+    return feature_set(tenant.config, state)
 
 
 def driver_score(driver_id: str, mapping: ScoreMapping, explanation: Explanation | None,
@@ -68,9 +66,10 @@ def score_drivers(model: RiskModel, tenant: LoadedTenant, drivers: Sequence[Driv
                   explain: bool, spread_override: Decimal | None,
                   decision_ids: Sequence[str] | None = None) -> tuple[list[DriverScore], Decimal]:
     """Pure: the scores (and the spread the mapping used); replay passes the recorded decision ids."""
-    groups = feature_groups(tenant, state)
-    scored = score_rows(model, tenant.config.pricing, [model_row(d.features, groups, model) for d in drivers],
-                        explain=explain, spread_override=spread_override)
+    features = features_of(tenant, state)
+    scored = score_rows(model, tenant.config.pricing,
+                        [model_row(d.features, features.groups, model) for d in drivers],
+                        explain=explain, spread_override=spread_override, features=features)
     ids = decision_ids or [str(uuid.uuid4()) for _ in drivers]
     scores = [driver_score(d.driver_id, m, e, i)
               for d, m, e, i in zip(drivers, scored.mappings, scored.explanations(), ids, strict=True)]

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-import numpy as np
 import pytest
 
 from saas.audit.decisions import DecisionLog
@@ -20,8 +19,8 @@ from saas.rating.quoting import QuoteService
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.rating.service import Pinned, Priced, price_batch, score_batch
 from saas.rating.sources import FileRateSource
-from saas.scoring.features import model_row
-from saas.scoring.model import RiskModel
+from saas.scoring.features import feature_set, model_row
+from saas.scoring.masked import view
 from saas.settings import ROOT
 from tests.samples import random_quote
 from tests.unit.shipped import shipped_catalog, shipped_model
@@ -119,25 +118,6 @@ def test_explanations_only_when_asked(service: QuoteService) -> None:
     assert a.premium == b.premium and a.multiplier == b.multiplier
 
 
-class CountingModel:
-    """The real model, counting its score and contribution calls (and their batch sizes)."""
-
-    def __init__(self, model: RiskModel) -> None:
-        self.model = model
-        self.calls: list[tuple[str, int]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.model, name)
-
-    def score(self, X: np.ndarray) -> np.ndarray:
-        self.calls.append(("score", len(X)))
-        return self.model.score(X)
-
-    def contributions(self, X: np.ndarray) -> np.ndarray:
-        self.calls.append(("contributions", len(X)))
-        return self.model.contributions(X)
-
-
 def test_score_batch_calls_the_model_once_for_the_quotes_with_telematics(service: QuoteService) -> None:
     tenant = service.config.tenant("partner-a")
     bare = msgspec.structs.replace(EXAMPLE, telematics=None)
@@ -145,16 +125,16 @@ def test_score_batch_calls_the_model_once_for_the_quotes_with_telematics(service
     quotes = [EXAMPLE, bare, ny, EXAMPLE, on(EXAMPLE, state="FL")]
     pinned = [service.resolve(tenant, q) for q in quotes]
     assert isinstance(pinned[4], RatingError)
-    counting = CountingModel(service.model)
-    scored = score_batch(tenant, quotes, pinned, cast(RiskModel, counting), explain=True)
-    assert counting.calls == [("score", 3), ("contributions", 3)]
-    assert scored.rows == {0: 0, 2: 1, 3: 2}
+    scored = score_batch(tenant, quotes, pinned, service.model, explain=True)
+    assert len(scored.groups) == 1  # TX and NY allow the same inputs for partner-a: one model call
+    assert scored.rows == {0: (0, 0), 2: (0, 1), 3: (0, 2)}
     assert scored.get(1) is None and scored.get(4) is None
-    features = tenant.config.features_for("TX")
+    features = feature_set(tenant.config, "TX")
     assert EXAMPLE.telematics is not None
-    expected = service.model.score(service.model.prepare([model_row(EXAMPLE.telematics, features, service.model)]))
+    scoring = view(service.model, features.mask(service.model))
+    expected = scoring.score(scoring.prepare([model_row(EXAMPLE.telematics, features.groups, service.model)]))
     mapping, explanation = scored.get(3)  # type: ignore[misc]
-    assert scored.scored.risks[2] == expected[0] and explanation is not None
+    assert scored.groups[0].risks[2] == expected[0] and explanation is not None
     assert scored.spread == Decimal("0.30") and mapping.risk == pytest.approx(expected[0], abs=1e-6)
 
 

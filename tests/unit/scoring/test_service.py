@@ -17,10 +17,11 @@ from saas.quote.schemas import Telematics
 from saas.scoring.explain import explain_rows
 from saas.scoring.features import model_row
 from saas.scoring.mapping import map_scores
+from saas.scoring.masked import view
 from saas.scoring.model import RiskModel
 from saas.scoring.pipeline import score_rows
 from saas.scoring.schemas import DriverFeatures, RiskScoreRequest
-from saas.scoring.service import RiskScorePayload, RiskScoreService, feature_groups, score_drivers
+from saas.scoring.service import RiskScorePayload, RiskScoreService, features_of, score_drivers
 from saas.tenancy.service import LoadedTenant
 from tests.samples import random_telematics
 from tests.unit.shipped import shipped_catalog
@@ -52,7 +53,9 @@ def test_score_rows_is_model_score_then_map_scores(model: RiskModel) -> None:
     np.testing.assert_array_equal(scored.X, X)
     np.testing.assert_array_equal(scored.risks, risks)
     assert scored.mappings == map_scores(risks, pricing, model)
-    assert scored.explanations() == explain_rows(model, X, risks, model.contributions(X))
+    ours = view(model).contributions(X)  # our exact TreeSHAP: xgboost's pred_contribs within float32 rounding
+    np.testing.assert_allclose(ours, model.contributions(X), atol=1e-6)
+    assert scored.explanations() == explain_rows(model, X, risks, ours)
     assert [scored.explanation(i) for i in (0, 39)] == [scored.explanations()[0], scored.explanations()[39]]
     assert scored.spread == pricing.target_spread == Decimal("0.45") and len(scored) == 40
 
@@ -110,13 +113,14 @@ def risk_of(model: RiskModel, tenant_id: str, state: str | None, t: Telematics) 
     ("partner-b", "CA", "speeding_minutes_per_100mi", False),
     ("partner-b", "TX", "miles", True),
 ])
-def test_a_disallowed_feature_is_sent_as_missing(model: RiskModel, tenant_id: str, state: str | None, field: str,
-                                                 used: bool) -> None:
+def test_a_disallowed_feature_is_marginalised_out(model: RiskModel, tenant_id: str, state: str | None, field: str,
+                                                  used: bool) -> None:
     low = msgspec.structs.replace(telematics(1, seed=9)[0], **{field: 0.0})
     high = msgspec.structs.replace(low, **{field: 3000.0 if field == "miles" else 40.0})
     assert (risk_of(model, tenant_id, state, low) != risk_of(model, tenant_id, state, high)) is used
-    groups = feature_groups(tenant(tenant_id), state)
-    assert (model_row(high, groups, model)[field] is None) is not used
+    features = features_of(tenant(tenant_id), state)
+    assert (model_row(high, features.groups, model)[field] is None) is not used
+    assert (field in features.excluded) is not used
 
 
 def test_score_drivers_keeps_given_decision_ids_and_reports_the_spread(model: RiskModel) -> None:
