@@ -49,7 +49,8 @@ def priced(service: QuoteService, quote: Quote, **telematics: float) -> Priced:
 
 def fingerprint(result: Priced) -> tuple[object, ...]:
     r = result.response
-    contributions = [(f.feature, f.contribution) for f in (r.top_adverse_factors or []) + (r.top_positive_factors or [])]
+    factors = (r.top_adverse_factors or []) + (r.top_positive_factors or [])
+    contributions = [(f.feature, f.contribution) for f in factors]
     return r.premium, r.risk_score, r.tier, r.multiplier, r.percentile, contributions
 
 
