@@ -13,6 +13,7 @@ A model whose inputs are not the generator's keeps its training distribution (do
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -92,10 +93,18 @@ class ScoringView:
 
 def reference_population(model: RiskModel) -> np.ndarray | None:
     """Raw inputs drawn from the model's generator, when the model's inputs are the generator's."""
-    from ml.synth import FEATURE_COLUMNS, synthesize
+    from ml.synth import FEATURE_COLUMNS
 
     if tuple(model.feature_names) != tuple(FEATURE_COLUMNS):
         return None
+    return _generated()
+
+
+@functools.cache
+def _generated() -> np.ndarray:
+    """One reference population per process (the generator is deterministic for a seed)."""
+    from ml.synth import FEATURE_COLUMNS, synthesize
+
     return synthesize(REFERENCE_ROWS, seed=REFERENCE_SEED)[list(FEATURE_COLUMNS)].to_numpy(np.float64)
 
 

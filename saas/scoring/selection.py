@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from saas.errors import ModelError
 from saas.scoring.checks import KNOWN_INPUTS
+from saas.scoring.features import feature_set
+from saas.scoring.masked import view
 from saas.scoring.model import RiskModel
 from saas.scoring.registry import ModelRegistry
 from saas.tenancy.service import LoadedTenant
@@ -20,6 +22,17 @@ from saas.tenancy.service import LoadedTenant
 def unusable_features(model: RiskModel) -> list[str]:
     """Model inputs no tenant feature group can supply: such a model cannot score a quote."""
     return sorted(set(model.feature_names) - KNOWN_INPUTS)
+
+
+def warm(model: RiskModel, tenants: Iterable[LoadedTenant]) -> None:
+    """Compile the tree kernels and build the marginalised views every (tenant, state) will use."""
+    masks = {feature_set(t.config, state).mask(model).tobytes(): feature_set(t.config, state).mask(model)
+             for t in tenants for state in t.config.states}
+    X = model.prepare([{}])
+    for mask in [None, *masks.values()]:
+        scoring = view(model, mask)
+        scoring.score(X)
+        scoring.contributions(X)
 
 
 class TenantModels:
@@ -35,7 +48,10 @@ class TenantModels:
         return models if isinstance(models, TenantModels) else cls(models)
 
     async def prepare(self, tenants: Iterable[LoadedTenant]) -> None:
-        """Load every pinned and shadow model now (NotFound names one that was never registered)."""
+        """Load every pinned and shadow model now (NotFound names one that was never registered),
+        and build each tenant's scoring views, so no quote pays for a compile or a table build."""
+        tenants = list(tenants)
+        warm(self.default, tenants)
         for tenant in tenants:
             for version in (tenant.config.model, tenant.config.shadow_model):
                 if version is not None:
@@ -45,6 +61,7 @@ class TenantModels:
                     if unusable_features(model):
                         raise ModelError(f"tenant {tenant.config.id}: model {version} needs inputs no feature group "
                                          f"supplies: {', '.join(unusable_features(model))}")
+                    warm(model, [tenant])
 
     def live(self, tenant: LoadedTenant) -> RiskModel:
         return self._get(tenant.config.model) if tenant.config.model else self.default

@@ -182,7 +182,7 @@ def output(objective: str, margin: NDArray[np.float64]) -> NDArray[np.float64]:
     return margin
 
 
-@njit(cache=False, nogil=True)
+@njit(cache=True, nogil=True)
 def _margins(X: np.ndarray, tree_start: np.ndarray, feature: np.ndarray, threshold: np.ndarray,
              left: np.ndarray, right: np.ndarray, default_left: np.ndarray, value: np.ndarray,
              out: np.ndarray) -> None:  # pragma: no cover - compiled

@@ -35,7 +35,7 @@ CACHED_MASKS = 8
 """Table sets kept per model besides the full one: one per distinct allowed mask (~3 MB each here)."""
 
 
-@njit(cache=False, nogil=True)
+@njit(cache=True, nogil=True)
 def _rows(X: np.ndarray, p_tree_internal: np.ndarray, p_feature: np.ndarray, p_threshold: np.ndarray,
           p_default_left: np.ndarray, p_bit: np.ndarray, p_left: np.ndarray, p_right: np.ndarray,
           p_tree_leaf: np.ndarray, p_leaf_slot: np.ndarray, p_leaf_k: np.ndarray, p_elem_start: np.ndarray,
@@ -65,7 +65,7 @@ def _rows(X: np.ndarray, p_tree_internal: np.ndarray, p_feature: np.ndarray, p_t
                         out[row, p_elem_feature[es + j]] += table[start + j]
 
 
-@njit(cache=False, nogil=True)
+@njit(cache=True, nogil=True)
 def _blocks(XT: np.ndarray, p_tree_internal: np.ndarray, p_feature: np.ndarray, p_threshold: np.ndarray,
             p_default_left: np.ndarray, p_bit: np.ndarray, p_left: np.ndarray, p_right: np.ndarray,
             p_tree_leaf: np.ndarray, p_leaf_slot: np.ndarray, p_leaf_k: np.ndarray, p_elem_start: np.ndarray,
