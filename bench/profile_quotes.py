@@ -55,10 +55,10 @@ def main(args: argparse.Namespace) -> None:
                                 "--duration", str(args.seconds + 1), "--output", str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         body = msgspec.json.encode(quotes(1)[0])
-        load = threading.Thread(target=lambda: print(wrk("quotes", f"{base}/v1/quotes?explain={str(args.explain).lower()}",
-                                                         server.pid, body=body, seconds=args.seconds,
-                                                         headers={"Authorization": f"Bearer {key}",
-                                                                  "Content-Type": "application/json"}).line()))
+        url = f"{base}/v1/quotes?explain={str(args.explain).lower()}"
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        load = threading.Thread(target=lambda: print(wrk("quotes", url, server.pid, body=body, seconds=args.seconds,
+                                                         headers=headers).line()))
         load.start()
         load.join()
         spy.wait(timeout=60)
