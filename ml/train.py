@@ -83,7 +83,7 @@ def fit_preprocess(X: np.ndarray, feature_names: Sequence[str]) -> artifacts.Pre
 def apply_preprocess(pre: artifacts.Preprocess, X: np.ndarray) -> np.ndarray:
     """The same arithmetic the serving path uses (saas.scoring.model.RiskModel.score)."""
     X = np.array(X, dtype=np.float64)
-    medians = np.asarray(pre.medians)
+    medians = np.asarray(pre.medians, dtype=np.float64)  # a categorical feature's null median: NaN stays NaN
     X = np.where(np.isnan(X), medians, X)
     return (X - np.asarray(pre.means)) / np.asarray(pre.scales)
 

@@ -39,4 +39,7 @@ def test_train_count_poisson_from_a_csv(tmp_path: Path, capsys: pytest.CaptureFi
     assert "poisson GLM (scikit-learn)" in out and "xgboost + isotonic" in out
     meta = artifacts.read_meta(model_dir)
     assert meta.objective == "count:poisson"
-    assert meta.feature_names == ["VehPower", "VehAge", "DrivAge", "BonusMalus", "Density"]
+    assert meta.feature_names == ["Area", "VehPower", "VehAge", "DrivAge", "BonusMalus", "VehBrand", "VehGas",
+                                  "Density", "Region"]
+    pre = artifacts.read_preprocess(model_dir)
+    assert pre.categories["Area"] == ["A", "B", "C", "D", "E", "F"]
