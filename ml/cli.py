@@ -3,7 +3,7 @@
 ``register`` adds the subcommands to the ``saas`` parser; each sets ``run`` so the main
 command dispatches without knowing them. Training refuses to overwrite existing artifacts unless
 ``--force-retrain`` is given, so a shipped model is never replaced by accident. Data options are
-generic (caps, held-out row positions, parameters): no data set is special.
+generic (caps, held-out row positions, a claims file, parameters): no data set is special.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from ml import artifacts, cli_scoring
 from ml.cli_tables import add_table_options, load_frame, model_dir
 from ml.synth import TARGET_COLUMN
 
-OBJECTIVES = ("reg:squarederror", "count:poisson")
-DEFAULT_TARGETS = {"reg:squarederror": TARGET_COLUMN, "count:poisson": "ClaimNb"}
+OBJECTIVES = ("reg:squarederror", "count:poisson", "reg:gamma")
+DEFAULT_TARGETS = {"reg:squarederror": TARGET_COLUMN, "count:poisson": "ClaimNb", "reg:gamma": "ClaimNb"}
 
 
 def parse_param(text: str) -> tuple[str, int | float | str]:
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_table_options(train)
     train.add_argument("--objective", choices=OBJECTIVES, default="reg:squarederror")
     train.add_argument("--target-col", help=f"label: the risk (default {TARGET_COLUMN}), or the claim count "
-                                            "(count:poisson; default ClaimNb)")
+                                            "(count:poisson; reg:gamma's weight; default ClaimNb)")
     train.add_argument("--exclude", action="append", default=[], metavar="COL", help="column not to use; repeatable")
     train.add_argument("--param", type=parse_param, action="append", default=[], metavar="KEY=VALUE",
                        help="xgboost parameter over the objective's defaults; repeatable")
@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from ml.frequency import train_frequency_model
+    from ml.severity import train_severity_model
     from ml.train import train_risk_model
 
     directory = model_dir(args)
@@ -65,7 +66,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.objective == "count:poisson":
         train_frequency_model(frame, directory, target_column=args.target_col, exposure_column=args.exposure_col,
                               seed=args.seed, params=params, test_rows=args.test_rows, search_trials=args.search,
-                              exclude=args.exclude)
+                              exclude=[args.amount_col, *args.exclude])
+    elif args.objective == "reg:gamma":
+        train_severity_model(frame, directory, amount_column=args.amount_col, count_column=args.target_col,
+                             seed=args.seed, params=params, test_rows=args.test_rows,
+                             exclude=[args.exposure_col, *args.exclude])
     else:
         train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col, params=params or None)
     return 0

@@ -14,17 +14,20 @@ import numpy as np
 import pandas as pd
 
 from ml import artifacts
-from ml.cli_tables import model_dir
+from ml.cli_tables import add_table_options, load_frame, model_dir
 
 if TYPE_CHECKING:
     from saas.scoring.model import RiskModel
 
-PREDICTION_COLUMNS = {"count:poisson": "frequency", "reg:squarederror": "risk"}
+PREDICTION_COLUMNS = {"count:poisson": "frequency", "reg:gamma": "severity", "reg:squarederror": "risk"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="print a model's version, distribution stats and metrics")
-    report.add_argument("--model-dir", type=Path)
+    report = sub.add_parser("report", help="a model's version, distribution stats and metrics; with "
+                                           "--severity-model-dir, the pure premium on held-out rows")
+    report.add_argument("--model-dir", type=Path, help="the model, or the frequency model of a pair")
+    report.add_argument("--severity-model-dir", type=Path, help="reg:gamma model: report frequency × severity")
+    add_table_options(report)
     report.set_defaults(run=run_report)
     predict = sub.add_parser("predict", help="score a CSV with the serving code")
     predict.add_argument("--model-dir", type=Path)
@@ -45,7 +48,7 @@ def table_matrix(model: RiskModel, frame: pd.DataFrame) -> np.ndarray:
 
 def run_predict(args: argparse.Namespace) -> int:
     """One row out per row in: the kept columns, the prediction (named after the objective: frequency
-    per unit of exposure, or risk) and the margin (its log for count:poisson)."""
+    per unit of exposure, severity or risk) and the margin (its log for the log-link objectives)."""
     from saas.scoring.model import RiskModel
 
     model = RiskModel.load(model_dir(args))
@@ -70,6 +73,26 @@ def run_report(args: argparse.Namespace) -> int:
           f"p95 {s.pred_p95:.6f}  std {s.pred_std:.6f}  (training rows {meta.training_rows})")
     for key, value in metrics.items():
         print(f"  {key}: {value}")
+    return report_premium(args, directory) if args.severity_model_dir else 0
+
+
+def report_premium(args: argparse.Namespace, frequency_dir: Path) -> int:
+    from ml.data import holdout_split
+    from ml.premium import premium_report
+    from saas.scoring.model import RiskModel
+
+    if args.data is None:
+        print("--severity-model-dir needs --data (and --claims unless the amounts are in it)")
+        return 2
+    frame = load_frame(args)
+    _, held_out = holdout_split(len(frame), args.test_rows, args.seed)
+    frequency, severity = RiskModel.load(frequency_dir), RiskModel.load(args.severity_model_dir)
+    rows = frame.iloc[held_out]
+    print(f"pure premium = frequency × severity (model {severity.version}) on {len(rows)} held-out policies")
+    for name, amount in (("frequency × severity", severity), ("frequency × flat severity", severity.baseline)):
+        r = premium_report(frequency, amount, rows, amount_column=args.amount_col, exposure_column=args.exposure_col)
+        print(f"  {name:<26} actual {r.actual:.2f}  expected {r.expected:.2f}  A/E {r.actual / r.expected:.4f}  "
+              f"gini {r.gini:.4f}\n  {'':<26} A/E by decile of pure premium {r.actual_to_expected}")
     return 0
 
 
