@@ -118,13 +118,9 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.C
     assert f"version {artifacts.model_version(tmp_path)}" in capsys.readouterr().out
 
 
-def test_force_retrain_rebuilds_the_shipped_model(tmp_path: Path) -> None:
-    """Booster, preprocessing and meta byte for byte (so every score and the percentiles are the
-    shipped ones); metrics.json adds the Bayes floor, so it is compared by value."""
+def test_force_retrain_rebuilds_the_shipped_model_byte_for_byte(tmp_path: Path) -> None:
     assert main(["ml", "train", "--force-retrain", "--model-dir", str(tmp_path)]) == 0
-    for name in (artifacts.BOOSTER_FILE, artifacts.PREPROCESS_FILE, artifacts.META_FILE):
+    for name in artifacts.ARTIFACT_FILES:
         assert (tmp_path / name).read_bytes() == (DEFAULT / name).read_bytes(), name
-    rebuilt, shipped = artifacts.read_metrics(tmp_path), artifacts.read_metrics(DEFAULT)
-    assert {k: rebuilt[k] for k in ("rmse", "mae", "r2", "spearman", "best_iteration")} == {
-        k: shipped[k] for k in ("rmse", "mae", "r2", "spearman", "best_iteration")}
-    assert float(rebuilt["rmse_vs_bayes_floor"]) <= 1.06  # type: ignore[arg-type]
+    assert artifacts.model_version(tmp_path) == artifacts.model_version(DEFAULT)
+    assert float(artifacts.read_metrics(DEFAULT)["rmse_vs_bayes_floor"]) <= 1.06  # type: ignore[arg-type]
