@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe
 from ml import fremtpl
-from ml.frequency import evaluate, fit_glm, fit_isotonic, fit_poisson_booster, poisson_dmatrix
+from ml.frequency import fit_glm, fit_isotonic, fit_poisson_booster, poisson_dmatrix
+from ml.metrics import evaluate
 from ml.search import random_search
 
 PUBLISHED = {"GLM1": (31.26738, 32.17123), "PBM3": (30.13151, 31.46842)}

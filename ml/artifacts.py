@@ -1,14 +1,17 @@
 """Model artifacts as plain JSON files, read back without pickle or joblib.
 
 A directory holds the booster (xgboost's own JSON), the preprocessing parameters (medians, means,
-scales: the fitted imputer and scaler reduced to numbers), ``meta.json`` (baseline, distribution
-stats, a quantile sketch for percentiles, training bins for drift) and ``metrics.json``. The model
-version is the sha256 over these files, so anything a decision depended on changes the version.
+scales: the fitted imputer and scaler reduced to numbers; categorical features' kinds and training
+categories), ``meta.json`` (baseline, distribution stats, a quantile sketch for percentiles, training
+bins for drift) and ``metrics.json``. The model version is the sha256 over these files, so anything
+a decision depended on changes the version.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -22,15 +25,27 @@ METRICS_FILE = "metrics.json"
 CALIBRATION_FILE = "calibration.json"
 ARTIFACT_FILES: tuple[str, ...] = (BOOSTER_FILE, PREPROCESS_FILE, META_FILE, METRICS_FILE)
 """The files every model directory must hold; ``calibration.json`` is optional and hashed when present."""
+NUMERIC, CATEGORICAL = "numeric", "categorical"
 
 
-class Preprocess(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """``SimpleImputer(median)`` then ``StandardScaler``: x -> (x or median - mean) / scale."""
+class Preprocess(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
+    """``SimpleImputer(median)`` then ``StandardScaler``: x -> (x or median - mean) / scale.
+
+    A categorical feature travels as its position in ``categories[name]`` (xgboost's native
+    categorical splits); its median is null, mean 0 and scale 1, so a missing or unseen category
+    stays NaN and takes the trees' missing branch. ``kinds`` and ``categories`` are written only when
+    some feature is categorical: an all-numeric model's file is byte for byte what it always was,
+    and its absent ``kinds`` means every feature is numeric."""
 
     feature_names: list[str]
-    medians: list[float]
+    medians: list[float | None]
     means: list[float]
     scales: list[float]
+    kinds: list[str] | None = None
+    categories: dict[str, list[str]] = {}
+
+    def feature_kinds(self) -> list[str]:
+        return list(self.kinds) if self.kinds is not None else [NUMERIC] * len(self.feature_names)
 
 
 class DistStats(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -64,6 +79,24 @@ class Calibration(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     x: list[float]
     y: list[float]
+
+
+class CategoryCodes:
+    """A value's position among the training categories, as float; missing (None, NaN) or unseen →
+    NaN. Training and serving both encode through this class, so a category means the same code."""
+
+    def __init__(self, categories: Sequence[str]) -> None:
+        self._lookup = {c: float(i) for i, c in enumerate(categories)}
+
+    def code(self, value: object) -> float:
+        return math.nan if is_missing(value) else self._lookup.get(str(value), math.nan)
+
+    def codes(self, values: Iterable[object]) -> np.ndarray:
+        return np.array([self.code(v) for v in values], dtype=np.float64)
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def quantile_sketch(predictions: np.ndarray, points: int = 1001) -> list[float]:

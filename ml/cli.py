@@ -1,8 +1,9 @@
-"""``saas ml …``: train, report on and monitor the shared model from the terminal.
+"""``saas ml …``: train, score with, report on and monitor the shared model from the terminal.
 
 ``register`` adds the subcommands to the ``saas`` parser; each sets ``run`` so the main
 command dispatches without knowing them. Training refuses to overwrite existing artifacts unless
-``--force-retrain`` is given, so a shipped model is never replaced by accident.
+``--force-retrain`` is given, so a shipped model is never replaced by accident. Data options are
+generic (caps, held-out row positions, a claims file, parameters): no data set is special.
 """
 
 from __future__ import annotations
@@ -10,38 +11,44 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from ml import artifacts, cli_scoring
+from ml.cli_tables import add_table_options, load_frame, model_dir
+from ml.synth import TARGET_COLUMN
 
-from ml import artifacts
-from ml.synth import TARGET_COLUMN, synthesize
-from saas.settings import load_settings
+OBJECTIVES = ("reg:squarederror", "count:poisson", "reg:gamma")
+DEFAULT_TARGETS = {"reg:squarederror": TARGET_COLUMN, "count:poisson": "ClaimNb", "reg:gamma": "ClaimNb"}
 
-OBJECTIVES = ("reg:squarederror", "count:poisson")
-SYNTHETIC_ROWS = 20_000
-"""Rows of the shipped default model: ml/artifacts/default is ``saas ml train --force-retrain``."""
+
+def parse_param(text: str) -> tuple[str, int | float | str]:
+    """``KEY=VALUE`` for xgboost: an integer, else a float, else the text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    for convert in (int, float):
+        try:
+            return key, convert(value)
+        except ValueError:
+            pass
+    return key, value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    ml = subparsers.add_parser("ml", help="train, report on and check drift of the shared risk model")
+    ml = subparsers.add_parser("ml", help="train, score with, report on and check drift of the shared risk model")
     sub = ml.add_subparsers(dest="ml_command", required=True)
     train = sub.add_parser("train", help="train a model and write its JSON artifacts")
-    train.add_argument("--data", type=Path, help="CSV to train on (default: the v3 synthetic generator)")
+    add_table_options(train)
     train.add_argument("--objective", choices=OBJECTIVES, default="reg:squarederror")
-    train.add_argument("--exposure-col", default="Exposure", help="exposure column (count:poisson)")
-    train.add_argument("--target-col", help=f"label column (default {TARGET_COLUMN} / ClaimNb)")
+    train.add_argument("--target-col", help=f"label: the risk (default {TARGET_COLUMN}), or the claim count "
+                                            "(count:poisson; reg:gamma's weight; default ClaimNb)")
+    train.add_argument("--exclude", action="append", default=[], metavar="COL", help="column not to use; repeatable")
+    train.add_argument("--param", type=parse_param, action="append", default=[], metavar="KEY=VALUE",
+                       help="xgboost parameter over the objective's defaults; repeatable")
+    train.add_argument("--search", type=int, default=0, metavar="N",
+                       help="count:poisson: random-search N parameter sets on a tuning slice of the learning rows")
     train.add_argument("--model-dir", type=Path, help="artifact directory (default SAAS_MODEL_DIR)")
     train.add_argument("--force-retrain", action="store_true", help="overwrite existing artifacts")
-    train.add_argument("--seed", type=int, default=42)
-    train.add_argument("--rows", type=int, help=f"synthetic rows (default {SYNTHETIC_ROWS}), or first rows of --data")
     train.set_defaults(run=run_train)
-    report = sub.add_parser("report", help="print a model's version, distribution stats and metrics")
-    report.add_argument("--model-dir", type=Path)
-    report.set_defaults(run=run_report)
-    drift = sub.add_parser("drift", help="population stability of a CSV against the training data")
-    drift.add_argument("--data", type=Path, required=True)
-    drift.add_argument("--model-dir", type=Path)
-    drift.set_defaults(run=run_drift)
+    cli_scoring.register(sub)
     from saas.scoring import cli as registry_cli
 
     registry_cli.register(sub)
@@ -50,20 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lifecycle_cli.register(sub)
 
 
-def model_dir(args: argparse.Namespace) -> Path:
-    return Path(args.model_dir) if args.model_dir else load_settings().model_dir
-
-
-def load_frame(args: argparse.Namespace) -> pd.DataFrame:
-    if args.data is None:
-        rows = args.rows or SYNTHETIC_ROWS
-        print(f"synthesizing {rows} rows (v3 generator, seed {args.seed})")
-        return synthesize(rows, seed=args.seed)
-    return pd.read_csv(args.data, nrows=args.rows)
-
-
 def run_train(args: argparse.Namespace) -> int:
     from ml.frequency import train_frequency_model
+    from ml.severity import train_severity_model
     from ml.train import train_risk_model
 
     directory = model_dir(args)
@@ -71,38 +67,16 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"artifacts already in {directory} (version {artifacts.model_version(directory)}); "
               "use --force-retrain to rebuild")
         return 0
-    frame = load_frame(args)
+    args.target_col = args.target_col or DEFAULT_TARGETS[args.objective]
+    frame, params = load_frame(args), dict(args.param)
     if args.objective == "count:poisson":
-        train_frequency_model(frame, directory, target_column=args.target_col or "ClaimNb",
-                              exposure_column=args.exposure_col, seed=args.seed)
+        train_frequency_model(frame, directory, target_column=args.target_col, exposure_column=args.exposure_col,
+                              seed=args.seed, params=params, test_rows=args.test_rows, search_trials=args.search,
+                              exclude=[args.amount_col, *args.exclude])
+    elif args.objective == "reg:gamma":
+        train_severity_model(frame, directory, amount_column=args.amount_col, count_column=args.target_col,
+                             seed=args.seed, params=params, test_rows=args.test_rows,
+                             exclude=[args.exposure_col, *args.exclude])
     else:
-        train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col or TARGET_COLUMN)
+        train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col, params=params or None)
     return 0
-
-
-def run_report(args: argparse.Namespace) -> int:
-    directory = model_dir(args)
-    meta, metrics = artifacts.read_meta(directory), artifacts.read_metrics(directory)
-    s = meta.dist_stats
-    print(f"model {directory}\n  version {artifacts.model_version(directory)}  objective {meta.objective}")
-    print(f"  features {', '.join(meta.feature_names)}")
-    print(f"  baseline {meta.baseline_risk:.6f}  p5 {s.pred_p5:.6f}  p50 {s.pred_p50:.6f}  "
-          f"p95 {s.pred_p95:.6f}  std {s.pred_std:.6f}  (training rows {meta.training_rows})")
-    for key, value in metrics.items():
-        print(f"  {key}: {value}")
-    return 0
-
-
-def run_drift(args: argparse.Namespace) -> int:
-    from saas.scoring.drift import drift_report
-    from saas.scoring.model import RiskModel
-
-    model = RiskModel.load(model_dir(args))
-    frame = pd.read_csv(args.data)
-    X = np.column_stack([frame[n].to_numpy(np.float64) if n in frame else np.full(len(frame), np.nan)
-                         for n in model.feature_names])
-    report = drift_report(model, X)
-    print(f"drift of {report.rows} rows against model {report.model_version}")
-    for var in [report.score, *report.features]:
-        print(f"  {var.name:<38} PSI {var.psi:8.4f}  {var.status:<12} missing {var.missing_share:.1%}")
-    return 0 if report.worst.status != "significant" else 1

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ml import artifacts
+from ml.bayes import bayes_risk
 from ml.synth import FEATURE_COLUMNS, TARGET_COLUMN
 
 DEFAULT_PARAMS: dict[str, object] = {
@@ -83,7 +84,7 @@ def fit_preprocess(X: np.ndarray, feature_names: Sequence[str]) -> artifacts.Pre
 def apply_preprocess(pre: artifacts.Preprocess, X: np.ndarray) -> np.ndarray:
     """The same arithmetic the serving path uses (saas.scoring.model.RiskModel.score)."""
     X = np.array(X, dtype=np.float64)
-    medians = np.asarray(pre.medians)
+    medians = np.asarray(pre.medians, dtype=np.float64)  # a categorical feature's null median: NaN stays NaN
     X = np.where(np.isnan(X), medians, X)
     return (X - np.asarray(pre.means)) / np.asarray(pre.scales)
 
@@ -97,6 +98,16 @@ def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
         "r2": float(1 - np.sum((y - pred) ** 2) / ss_tot) if ss_tot > 0 else 0.0,
         "spearman": float(spearmanr(y, pred).statistic),
     }
+
+
+def synthetic_floors(valid: pd.DataFrame, y_valid: np.ndarray, rmse: float) -> dict[str, object]:
+    """For the v3 generator's rows: the Bayes floor (the best any model of the seven inputs can do,
+    ``ml.bayes``) and the oracle that also knows the archetype and the period (``noise_free_risk``),
+    each as metrics on the validation rows and as the model's RMSE over theirs."""
+    bayes = regression_metrics(y_valid, bayes_risk({c: valid[c].to_numpy() for c in FEATURE_COLUMNS}))
+    oracle = regression_metrics(y_valid, valid[NOISE_FREE_COLUMN].to_numpy(np.float64))
+    return {"bayes_floor": bayes, "rmse_vs_bayes_floor": rmse / bayes["rmse"],
+            "oracle_with_archetype": oracle, "rmse_vs_oracle_with_archetype": rmse / oracle["rmse"]}
 
 
 def build_meta(booster: xgb.Booster, X_train: np.ndarray, raw_train: np.ndarray, y_train: np.ndarray,
@@ -138,10 +149,8 @@ def train_risk_model(frame: pd.DataFrame, model_dir: Path, *, seed: int = 42, pa
     booster = booster[: best + 1]
     metrics: dict[str, object] = {**regression_metrics(y_valid, booster.inplace_predict(X_valid)),
                                   "best_iteration": best + 1, "validation_rows": len(y_valid), "seed": seed}
-    if NOISE_FREE_COLUMN in valid:
-        floor = regression_metrics(y_valid, valid[NOISE_FREE_COLUMN].to_numpy(np.float64))
-        metrics["noise_floor"] = floor
-        metrics["rmse_vs_noise_floor"] = float(metrics["rmse"]) / floor["rmse"]  # type: ignore[arg-type]
+    if NOISE_FREE_COLUMN in valid and tuple(cols) == FEATURE_COLUMNS:
+        metrics.update(synthetic_floors(valid, y_valid, float(metrics["rmse"])))  # type: ignore[arg-type]
     meta = build_meta(booster, X_train, raw_train, y_train, cols, str(full_params["objective"]))
     version = artifacts.write_artifacts(model_dir, booster, pre, meta, metrics)
     progress(f"stopped at round {best + 1}; validation rmse {metrics['rmse']:.5f}; model version {version}")

@@ -4,6 +4,8 @@ Everything is read from the JSON artifacts written by ``ml.artifacts`` (no pickl
 the imputer/scaler numbers, the distribution stats and the quantile sketch. Inputs travel as raw
 feature values in ``feature_names`` order with NaN for missing; ``score`` and ``contributions``
 apply the same median imputation and scaling as training, so both see exactly what the trees saw.
+A categorical feature (models trained on tables with text columns) is given as its text; ``prepare``
+turns it into the training code (``ml.artifacts.CategoryCodes``), an unseen category into NaN.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class RiskModel:
         self._scales = np.asarray(pre.scales, dtype=np.float64)
         self._quantiles = np.asarray(meta.quantiles, dtype=np.float64)
         self._index = {name: i for i, name in enumerate(self.feature_names)}
+        self.categories: dict[str, artifacts.CategoryCodes] = {
+            name: artifacts.CategoryCodes(values) for name, values in pre.categories.items()}
 
     @classmethod
     def load(cls, directory: Path) -> RiskModel:
@@ -66,15 +70,26 @@ class RiskModel:
                 model = _CACHE[key] = cls(key)
             return model
 
-    def prepare(self, rows: Sequence[Mapping[str, float | None]]) -> np.ndarray:
-        """Rows of named raw values → a float matrix in model order; absent or None → NaN (imputed)."""
+    def prepare(self, rows: Sequence[Mapping[str, float | str | None]]) -> np.ndarray:
+        """Rows of named raw values → a float matrix in model order; absent or None → NaN (imputed);
+        a categorical feature's text → its code."""
         X = np.full((len(rows), len(self.feature_names)), np.nan, dtype=np.float64)
-        index = self._index
+        index, categories = self._index, self.categories
         for r, row in enumerate(rows):
             for name, value in row.items():
                 col = index.get(name)
                 if col is not None and value is not None:
-                    X[r, col] = value
+                    X[r, col] = categories[name].code(value) if categories and name in categories else value
+        return X
+
+    def prepare_columns(self, columns: Mapping[str, Sequence[object] | np.ndarray], rows: int) -> np.ndarray:
+        """Whole columns (a scored file) → the matrix ``prepare`` would build row by row."""
+        X = np.full((rows, len(self.feature_names)), np.nan, dtype=np.float64)
+        for name, col in self._index.items():
+            values = columns.get(name)
+            if values is not None:
+                codes = self.categories.get(name)
+                X[:, col] = codes.codes(values) if codes is not None else np.asarray(values, dtype=np.float64)
         return X
 
     def transform(self, X: np.ndarray) -> np.ndarray:
@@ -90,6 +105,12 @@ class RiskModel:
     def score(self, X: np.ndarray) -> np.ndarray:
         booster, _ = self._booster(len(X))
         return np.asarray(booster.inplace_predict(self.transform(X)), dtype=np.float64)
+
+    def margin(self, X: np.ndarray) -> np.ndarray:
+        """The untransformed sum of the trees: the score itself for ``reg:squarederror``, its log
+        for the log-link objectives (``count:poisson``, ``reg:gamma``)."""
+        booster, _ = self._booster(len(X))
+        return np.asarray(booster.inplace_predict(self.transform(X), predict_type="margin"), dtype=np.float64)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact TreeSHAP values, shape (n, f + 1), last column the bias; rows sum to the margin

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from ml import artifacts, fremtpl
-from ml.frequency import ae_by_decile, normalised_gini, train_frequency_model
+from ml.frequency import train_frequency_model
+from ml.metrics import ae_by_decile, normalised_gini
 from saas.scoring.model import RiskModel
 
 pytestmark = pytest.mark.unit
@@ -87,6 +88,7 @@ def test_frequency_path_on_a_sample(tmp_path: Path) -> None:
     assert len(xgb_model.actual_to_expected) == 10
     assert json.loads((tmp_path / artifacts.CALIBRATION_FILE).read_text())["x"]
     model = RiskModel.load(tmp_path)
-    X = sample[list(model.feature_names)].to_numpy(np.float64)[:50]
+    assert set(model.categories) == {"Area", "VehBrand", "VehGas", "Region"}
+    X = model.prepare(sample.iloc[:50].to_dict("records"))
     assert np.allclose(np.exp(model.contributions(X).sum(axis=1)), model.score(X), rtol=1e-5)
     assert model.baseline == pytest.approx(0.1, abs=0.04)

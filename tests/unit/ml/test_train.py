@@ -19,10 +19,12 @@ from ml.synth import FEATURE_COLUMNS, synthesize
 from ml.train import DEFAULT_PARAMS, apply_preprocess, train_risk_model
 from saas.cli import main
 from saas.scoring.model import RiskModel
+from saas.settings import ROOT
 
 pytestmark = pytest.mark.unit
 
 FRAME = synthesize(4000, seed=21)
+DEFAULT = ROOT / "ml" / "artifacts" / "default"
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +47,11 @@ def test_training_learns_the_synthetic_risk(trained: tuple[Path, dict[str, objec
     assert float(metrics["r2"]) > 0.85  # type: ignore[arg-type]
     assert float(metrics["spearman"]) > 0.8  # type: ignore[arg-type]
     assert metrics["validation_rows"] == 800
-    floor = metrics["noise_floor"]
-    assert isinstance(floor, dict) and floor["rmse"] < metrics["rmse"]  # type: ignore[operator]
-    assert float(metrics["rmse_vs_noise_floor"]) > 1.0  # type: ignore[arg-type]
+    bayes, oracle = metrics["bayes_floor"], metrics["oracle_with_archetype"]
+    assert isinstance(bayes, dict) and isinstance(oracle, dict)
+    assert oracle["rmse"] < bayes["rmse"] < metrics["rmse"]
+    assert 1.0 < float(metrics["rmse_vs_bayes_floor"]) < 1.3  # type: ignore[arg-type]
+    assert float(metrics["rmse_vs_oracle_with_archetype"]) > 2.0  # type: ignore[arg-type]
     assert 1 <= int(metrics["best_iteration"]) <= 400  # type: ignore[call-overload]
 
 
@@ -112,3 +116,11 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.C
     assert artifacts.model_version(tmp_path) != first
     assert main(["ml", "report", "--model-dir", str(tmp_path)]) == 0
     assert f"version {artifacts.model_version(tmp_path)}" in capsys.readouterr().out
+
+
+def test_force_retrain_rebuilds_the_shipped_model_byte_for_byte(tmp_path: Path) -> None:
+    assert main(["ml", "train", "--force-retrain", "--model-dir", str(tmp_path)]) == 0
+    for name in artifacts.ARTIFACT_FILES:
+        assert (tmp_path / name).read_bytes() == (DEFAULT / name).read_bytes(), name
+    assert artifacts.model_version(tmp_path) == artifacts.model_version(DEFAULT)
+    assert float(artifacts.read_metrics(DEFAULT)["rmse_vs_bayes_floor"]) <= 1.06  # type: ignore[arg-type]
