@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="count:poisson: random-search N parameter sets on a tuning slice of the learning rows")
     train.add_argument("--model-dir", type=Path, help="artifact directory (default SAAS_MODEL_DIR)")
     train.add_argument("--force-retrain", action="store_true", help="overwrite existing artifacts")
+    train.add_argument("--no-register", dest="register", action="store_false",
+                       help="do not store the trained model in the registry (SAAS_DATABASE_URL)")
     train.set_defaults(run=run_train)
     cli_scoring.register(sub)
     from saas.scoring import cli as registry_cli
@@ -79,4 +81,8 @@ def run_train(args: argparse.Namespace) -> int:
                              exclude=[args.exposure_col, *args.exclude])
     else:
         train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col, params=params or None)
+    if args.register:
+        from saas.scoring.cli import register_directory
+
+        register_directory(directory)
     return 0

@@ -10,12 +10,22 @@ figures for frequency × the severity model's flat baseline show what the severi
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 from msgspec import Struct
 
 from ml.metrics import ae_by_decile, normalised_gini
-from saas.scoring.model import RiskModel
+
+
+class RiskModel(Protocol):
+    """What the report needs of a served model (``saas.scoring.model.RiskModel``); ``ml`` does not
+    import the application, so the serving model is passed in by the CLI."""
+
+    def prepare_columns(self, columns: dict[str, np.ndarray], rows: int) -> np.ndarray: ...
+
+    def score(self, X: np.ndarray) -> np.ndarray: ...
 
 
 class PremiumReport(Struct, forbid_unknown_fields=True, frozen=True):

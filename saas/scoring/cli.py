@@ -47,6 +47,19 @@ def _register(args: argparse.Namespace) -> int:
     return 0
 
 
+def register_directory(directory: Path) -> None:
+    """After training: register the new model, or say why not without failing the training."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        version = _with_registry(lambda registry: registry.register(directory))
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"note: model not registered ({type(exc).__name__}: {exc}); run saas db upgrade, "
+              f"then saas ml register {directory}")
+        return
+    print(f"registered model {version} in the model registry")
+
+
 def _list(_args: argparse.Namespace) -> int:
     for info in _with_registry(lambda registry: registry.versions()):
         print(f"{info.version}  {info.objective:<18}  {info.registered_at}  {', '.join(info.features)}")

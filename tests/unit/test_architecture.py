@@ -47,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 def node_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] == "ml":
-        return "ml.cli" if parts[:2] == ["ml", "cli"] else "ml"
+        return "ml.cli" if len(parts) > 1 and parts[1].startswith("cli") else "ml"
     if parts[0] != "saas" or len(parts) == 1:
         return None
     return parts[1]

@@ -124,3 +124,19 @@ def test_force_retrain_rebuilds_the_shipped_model_byte_for_byte(tmp_path: Path) 
         assert (tmp_path / name).read_bytes() == (DEFAULT / name).read_bytes(), name
     assert artifacts.model_version(tmp_path) == artifacts.model_version(DEFAULT)
     assert float(artifacts.read_metrics(DEFAULT)["rmse_vs_bayes_floor"]) <= 1.06  # type: ignore[arg-type]
+
+
+def test_training_registers_the_model_when_the_database_has_the_registry(
+        tmp_path: Path, own_database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_dir = tmp_path / "model"
+    args = ["ml", "train", "--rows", "1500", "--model-dir", str(model_dir)]
+    assert main(args) == 0  # no schema yet: trained, and told how to register later
+    assert "note: model not registered" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert main([*args, "--force-retrain", "--seed", "3"]) == 0
+    version = artifacts.model_version(model_dir)
+    assert f"registered model {version}" in capsys.readouterr().out
+    assert main(["ml", "list"]) == 0
+    assert version in capsys.readouterr().out
+    assert main(["ml", "show", version]) == 0
+    assert f"model {version}" in capsys.readouterr().out
