@@ -8,6 +8,7 @@ the tenant's pricing and the spread override it was given, and gets the spread b
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,11 +55,32 @@ class ScoredRows:
 def score_rows(model: RiskModel, pricing: Pricing, rows: Sequence[Mapping[str, float | None]], *,
                explain: bool, spread_override: Decimal | None = None) -> ScoredRows:
     """Score feature rows (already filtered by ``features.model_row``) under one tenant's pricing."""
+    return score_matrix(model, pricing, model.prepare(rows), explain=explain, spread_override=spread_override)
+
+
+def score_matrix(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: bool,
+                 spread_override: Decimal | None = None, timings: dict[str, float] | None = None) -> ScoredRows:
+    """``score_rows`` for a matrix already in model order (``features.permit_matrix`` applied), as
+    monthly scoring builds it from SQL; ``timings`` accumulates seconds per step for run reports."""
     spread = effective_spread(pricing, spread_override)
-    X = model.prepare(rows)
-    if not rows:
+    if not len(X):
         return ScoredRows(model, X, np.zeros(0), [], None, spread)
+    clock = _Clock(timings)
     risks = model.score(X)
+    clock.lap("predict")
     mappings = map_scores(risks, pricing, model, spread_override=spread)
+    clock.lap("map")
     contributions = model.contributions(X) if explain else None
+    clock.lap("explain")
     return ScoredRows(model, X, risks, mappings, contributions, spread)
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now

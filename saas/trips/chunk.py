@@ -1,0 +1,97 @@
+"""One chunk of a scoring run: its drivers' month → features → scores → upserted rows.
+
+Everything here is a function of the database contents and the run's pinned parameters (model,
+tenant config, credibility structure), with no clock and no randomness, so a retried or re-run
+chunk writes byte-identical rows; the upsert key (tenant, driver, period) keeps it to one row each.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from saas.scoring.coaching import coaching_tips
+from saas.scoring.credibility import credibility
+from saas.scoring.features import permit_matrix
+from saas.scoring.mapping import smooth_safety
+from saas.scoring.model import RiskModel
+from saas.scoring.monthly import feature_matrix
+from saas.scoring.pipeline import score_matrix
+from saas.tenancy.service import LoadedTenant
+
+EXPOSURE = {"hard_braking_events_per_100mi": "miles", "aggressive_turning_events_per_100mi": "miles",
+            "speeding_minutes_per_100mi": "miles", "late_night_miles_per_100mi": "miles",
+            "tailgating_time_ratio": "driving_seconds"}
+"""Each rate feature's exposure: the weight in Z = m / (m + k) (miles, or driving time for a time ratio)."""
+
+
+@dataclass
+class ChunkResult:
+    rows: list[dict[str, Any]]
+    unscored: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def shrunk_features(columns: dict[str, np.ndarray], structure: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Each rate moved towards the tenant's cohort mean by 1 − Z; ``k`` came from the tenant's data."""
+    out = dict(columns)
+    for name, exposure in EXPOSURE.items():
+        params = structure.get(name)
+        if params is None or params.get("mean") is None:
+            continue
+        k = float(params["k"])
+        z = credibility(columns[exposure], k)
+        rate = columns[name]
+        out[name] = np.where(np.isnan(rate), rate, z * np.nan_to_num(rate) + (1 - z) * float(params["mean"]))
+    return out
+
+
+def to_columns(rows: list[Any]) -> dict[str, np.ndarray]:
+    names = ["miles", "driving_seconds", "prior_claim_count", *EXPOSURE]
+    return {name: np.array([np.nan if getattr(r, name) is None else float(getattr(r, name)) for r in rows],
+                           dtype=np.float64) for name in names}
+
+
+def score_drivers(rows: list[Any], previous: dict[str, Decimal], tenant: LoadedTenant, model: RiskModel, *,
+                  period: str, structure: dict[str, dict[str, Any]], explain: bool,
+                  spread_override: Decimal | None = None) -> ChunkResult:
+    """Pure: the SQL rows of one chunk (driver order) → score rows to upsert, and the unscored ids."""
+    result = ChunkResult([], [r.driver_id for r in rows if r.trips == 0 or r.state not in tenant.config.states])
+    scored_rows = [r for r in rows if r.trips > 0 and r.state in tenant.config.states]
+    if not scored_rows:
+        return result
+    started = time.perf_counter()
+    features = shrunk_features(to_columns(scored_rows), structure)
+    X = feature_matrix(features, model.feature_names)
+    states = np.array([r.state for r in scored_rows])
+    for state in np.unique(states):
+        X[states == state] = permit_matrix(X[states == state], tenant.config.features_for(str(state)), model)
+    result.timings["features"] = time.perf_counter() - started
+    scored = score_matrix(model, tenant.config.pricing, X, explain=explain, spread_override=spread_override,
+                          timings=result.timings)
+    started = time.perf_counter()
+    explanations = scored.explanations()
+    weight = tenant.config.safety_score.smoothing
+    for i, (row, mapping, explained) in enumerate(zip(scored_rows, scored.mappings, explanations, strict=True)):
+        tips = coaching_tips(explained.contributions) if explained is not None else []
+        result.rows.append({
+            "driver_id": row.driver_id, "period": period, "trips": int(row.trips), "miles": float(row.miles),
+            "risk_score": mapping.risk, "safety_score_month": mapping.safety_score,
+            "safety_score": smooth_safety(previous.get(row.driver_id), mapping.safety_score, weight),
+            "multiplier": mapping.multiplier, "tier": mapping.tier, "tier_label": mapping.tier_label,
+            "percentile": mapping.percentile, "safest_top_pct": mapping.safest_top_pct,
+            "features": msgspec.json.encode(dict(zip(model.feature_names, _plain(X[i]), strict=True))).decode(),
+            "coaching": msgspec.json.encode([tip.text for tip in tips]).decode(),
+        })
+    result.timings["rows"] = time.perf_counter() - started
+    return result
+
+
+def _plain(values: np.ndarray) -> list[float | None]:
+    """JSON has no NaN: an imputed (missing or not permitted) input is stored as null."""
+    return [None if np.isnan(v) else round(float(v), 6) for v in values]
