@@ -18,6 +18,7 @@ from saas.errors import SaasError
 from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
+from saas.trips import cli as trips_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     tenancy_cli.register(sub)
     audit_cli.register(sub)
     rates_cli.register(sub, started_runtime)
+    trips_cli.register(sub, started_runtime)
     _register_ml(sub)
     return parser
 

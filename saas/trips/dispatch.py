@@ -60,7 +60,12 @@ class RQDispatcher:
         except NoSuchJobError:
             return
         if job.get_status() in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED):
-            job.delete()
+            try:
+                job.delete()
+            except ValueError:  # rq 2.12: an execution of a killed worker left dangling breaks delete()
+                job.failed_job_registry.remove(job)
+                job.finished_job_registry.remove(job)
+                self.redis.delete(job.key)
 
     def deliver(self, tenant_id: str, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
