@@ -19,6 +19,7 @@ from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
 from saas.trips import cli as trips_cli
+from saas.webhooks import cli as webhooks_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.register(sub)
     rates_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime)
+    webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
     _register_ml(sub)
     return parser
 

@@ -131,3 +131,28 @@ async def test_another_tenants_objects_are_not_found(api: Api) -> None:
     sneaky = await api.client.post("/v1/trips", json={"trips": month_of_trips(drivers, trips_each=1, prefix="b")},
                                    headers=api.auth("partner-b"))
     assert sneaky.json()["rejected"] == 1 and sneaky.json()["errors"][0]["path"] == "$.trips[0].driver_id"
+
+
+async def test_a_completed_run_queues_its_signed_event_in_the_outbox(api: Api) -> None:
+    from saas.webhooks.outbox import Deliveries
+
+    drivers = ids(6)
+    await add_drivers(api, "partner-a", drivers)
+    trips = month_of_trips(drivers, PREVIOUS, seed=3) + month_of_trips(list(reversed(drivers)), PERIOD, seed=4)
+    assert (await api.client.post("/v1/trips", json={"trips": trips}, headers=api.auth("partner-a"))).status_code == 200
+    admin = api.auth("partner-a", "admin")
+    for period in (PREVIOUS, PERIOD):
+        run = await wait_run(api, "partner-a", (await api.client.post(
+            "/v1/scoring-runs", json={"period": period}, headers=admin)).json()["id"])
+    async with api.runtime.db.sessions() as session:
+        rows = [r for r in await Deliveries(session, "partner-a").recent(200) if run["id"].replace("-", "") in r.id]
+    assert len(rows) == 1 and rows[0].url == "https://hooks.partner-a.example/rating"
+    import msgspec
+
+    body = msgspec.json.decode(rows[0].body)
+    assert (body["tenant"], body["id"], body["type"]) == ("partner-a", rows[0].id, "scoring_run.completed")
+    data = body["data"]
+    assert (data["run_id"], data["period"], data["checksum"]) == (run["id"], PERIOD, run["checksum"])
+    assert data["counts"]["written"] >= 6 and data["tier_changes"]["count"] == len(data["tier_changes"]["drivers"])
+    changed = {d["driver_id"] for d in data["tier_changes"]["drivers"]}
+    assert changed and changed <= {d for d in drivers}
