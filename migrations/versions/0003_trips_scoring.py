@@ -56,6 +56,7 @@ def upgrade() -> None:
     sa.Column('written', sa.Integer(), nullable=True),
     sa.Column('unscored', sa.Text(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('digest', sa.String(length=64), nullable=True),
     sa.Column('timings', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('run_id', 'chunk', name=op.f('pk_scoring_chunks'))
     )

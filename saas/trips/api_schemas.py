@@ -70,6 +70,15 @@ class ChunkFailure(Struct, frozen=True):
     error: str
 
 
+class ChunkDigest(Struct, frozen=True):
+    """SHA-256 of the JSONL export lines of the drivers in [first_driver, last_driver]."""
+
+    chunk: int
+    first_driver: str
+    last_driver: str
+    sha256: str
+
+
 class Reconciliation(Struct, frozen=True):
     """``expected = written + not_scored + in_failed_chunks + missing``; ``duplicates`` counts score
     rows beyond one per driver (the key makes it 0; it is counted, not assumed)."""
@@ -103,6 +112,8 @@ class RunView(Struct, frozen=True):
     finished_at: str | None
     reconciliation: Reconciliation | None = None
     timings: dict[str, float] | None = None
+    chunk_digests: list[ChunkDigest] = []
+    """Once finished: each scored chunk's range and digest; ``checksum`` = SHA-256 of the digests."""
 
 
 class ScoreView(Struct, frozen=True):

@@ -23,6 +23,7 @@ from saas.scoring.model import RiskModel
 from saas.scoring.monthly import feature_matrix
 from saas.scoring.pipeline import score_matrix
 from saas.tenancy.service import LoadedTenant
+from saas.trips.results import checksum, line_of_values
 
 EXPOSURE = {"hard_braking_events_per_100mi": "miles", "aggressive_turning_events_per_100mi": "miles",
             "speeding_minutes_per_100mi": "miles", "late_night_miles_per_100mi": "miles",
@@ -30,11 +31,15 @@ EXPOSURE = {"hard_braking_events_per_100mi": "miles", "aggressive_turning_events
 """Each rate feature's exposure: the weight in Z = m / (m + k) (miles, or driving time for a time ratio)."""
 
 
+EMPTY = checksum([])
+
+
 @dataclass
 class ChunkResult:
     rows: list[dict[str, Any]]
     unscored: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    digest: str = EMPTY
 
 
 def shrunk_features(columns: dict[str, np.ndarray], structure: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -88,6 +93,7 @@ def score_drivers(rows: list[Any], previous: dict[str, Decimal], tenant: LoadedT
             "features": msgspec.json.encode(dict(zip(model.feature_names, _plain(X[i]), strict=True))).decode(),
             "coaching": msgspec.json.encode([tip.text for tip in tips]).decode(),
         })
+    result.digest = checksum(line_of_values(row) for row in result.rows)
     result.timings["rows"] = time.perf_counter() - started
     return result
 

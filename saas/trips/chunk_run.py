@@ -20,14 +20,9 @@ from saas.scoring.model import RiskModel
 from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import previous_period
 from saas.trips.chunk import score_drivers
-from saas.trips.models import DriverScoreRow, ScoringChunkRow, ScoringRunRow
+from saas.trips.models import ScoringChunkRow, ScoringRunRow
 from saas.trips.repository import Chunks, Drivers, Runs, Scores
 from saas.trips.runs import close_run
-
-WRITE_SLICE = 2_000
-"""Rows per upsert statement (14 parameters each, under the drivers' 32k limit)."""
-UPDATED = ("trips", "miles", "risk_score", "safety_score", "safety_score_month", "multiplier", "tier", "tier_label",
-           "percentile", "safest_top_pct", "features", "coaching")
 
 
 async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int) -> tuple[ScoringRunRow,
@@ -85,18 +80,14 @@ async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: Scor
         timings = {"sql_features": sql, **result.timings, "write": time.perf_counter() - started}
         await session.execute(Chunks(session, tenant_id).update(
             ScoringChunkRow.run_id == run.id, ScoringChunkRow.chunk == row.chunk).values(
-            status="done", written=len(result.rows), unscored=msgspec.json.encode(result.unscored).decode(),
+            status="done", written=len(result.rows), digest=result.digest,
+            unscored=msgspec.json.encode(result.unscored).decode(),
             error=None, timings=msgspec.json.encode({k: round(v, 6) for k, v in timings.items()}).decode()))
     return len(result.rows)
 
 
 async def write_scores(session: AsyncSession, tenant_id: str, rows: list[dict[str, object]]) -> None:
-    scores = Scores(session, tenant_id)
-    for start in range(0, len(rows), WRITE_SLICE):
-        stmt = scores.insert_rows(rows[start:start + WRITE_SLICE])
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=[DriverScoreRow.tenant_id, DriverScoreRow.driver_id, DriverScoreRow.period],
-            set_={name: getattr(stmt.excluded, name) for name in UPDATED}))
+    await Scores(session, tenant_id).upsert(rows)
 
 
 async def _failed_attempt(db: Database, decisions: DecisionLog, tenant: LoadedTenant, run_id: str, chunk: int,

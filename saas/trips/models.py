@@ -99,6 +99,8 @@ class ScoringChunkRow(TenantOwned, Base):
     unscored: Mapped[str | None] = mapped_column(Text, nullable=True)
     """Driver ids of the chunk without a trip in the period (JSON list): reported, not scored."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 of the chunk's result lines (the JSONL export's bytes for its drivers), in driver order."""
     timings: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

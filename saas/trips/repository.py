@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal_column
+from sqlalchemy import Float, and_, case, cast, func, literal_column, text
 from sqlalchemy.orm import aliased
 
 from saas.db import upsert
@@ -125,9 +125,43 @@ class Chunks(TenantRepository[ScoringChunkRow]):
                                   ident=f"{run_id}/{chunk}")
 
 
+SCORE_COLUMNS = {"driver_id": "text", "period": "text", "trips": "int4", "miles": "float8", "risk_score": "float8",
+                 "safety_score": "numeric", "safety_score_month": "numeric", "multiplier": "numeric", "tier": "text",
+                 "tier_label": "text", "percentile": "float8", "safest_top_pct": "int4", "features": "text",
+                 "coaching": "text"}
+UPSERT_SLICE = 2_000
+"""Rows per multi-row upsert on SQLite (14 parameters each, under its 32k limit)."""
+
+
+def _unnest_upsert() -> Any:
+    """PostgreSQL: one statement per chunk, its columns sent as 14 arrays (binary, no per-row SQL)."""
+    names = ", ".join(SCORE_COLUMNS)
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in SCORE_COLUMNS.items())
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SCORE_COLUMNS if c not in ("driver_id", "period"))
+    return text(f"INSERT INTO driver_scores (tenant_id, {names}) SELECT CAST(:tenant_id AS text), * "
+                f"FROM unnest({arrays}) ON CONFLICT (tenant_id, driver_id, period) DO UPDATE SET {updates}")
+
+
+UNNEST_UPSERT = _unnest_upsert()
+
+
 class Scores(Rows[DriverScoreRow]):
     model = DriverScoreRow
     noun = "score"
+
+    async def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or overwrite the rows by (tenant, driver, period), stamped with this tenant."""
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            params = {c: [row[c] for row in rows] for c in SCORE_COLUMNS} | {"tenant_id": self.tenant_id}
+            await self.session.execute(UNNEST_UPSERT, params)
+            return
+        for start in range(0, len(rows), UPSERT_SLICE):
+            stmt = self.insert_rows(rows[start:start + UPSERT_SLICE])
+            await self.session.execute(stmt.on_conflict_do_update(
+                index_elements=[DriverScoreRow.tenant_id, DriverScoreRow.driver_id, DriverScoreRow.period],
+                set_={c: getattr(stmt.excluded, c) for c in SCORE_COLUMNS if c not in ("driver_id", "period")}))
 
     async def previous_safety(self, period: str, first: str, last: str) -> dict[str, Any]:
         stmt = self.statement().with_only_columns(DriverScoreRow.driver_id, DriverScoreRow.safety_score).where(

@@ -8,6 +8,7 @@ audit-chain entry and the webhook outbox row commit together.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -19,12 +20,12 @@ from saas.audit.schemas import NewEntry
 from saas.clock import utc_timestamp
 from saas.errors import Conflict, ValidationFailed
 from saas.tenancy.service import LoadedTenant
-from saas.trips.api_schemas import ChunkFailure, Reconciliation, RunView, check_period
+from saas.trips.api_schemas import ChunkDigest, ChunkFailure, Reconciliation, RunView, check_period
 from saas.trips.credibility_sql import estimate
 from saas.trips.models import ScoringChunkRow, ScoringRunRow
 from saas.trips.notify import completion_event
 from saas.trips.repository import Chunks, Drivers, Runs, Scores
-from saas.trips.results import checksum
+from saas.trips.results import run_checksum
 
 CHUNK_DRIVERS = 5_000
 """Drivers per chunk: a few seconds of work, so a lost chunk costs little to redo."""
@@ -61,7 +62,7 @@ async def plan_run(session: AsyncSession, tenant: LoadedTenant, period: str, *, 
         model_version=model_version, tenant_config=tenant.content_hash, requested_by=requested_by,
         created_at=utc_timestamp())
     if not ranges:
-        run.written, run.not_scored, run.checksum, run.finished_at = 0, 0, checksum([]), run.created_at
+        run.written, run.not_scored, run.checksum, run.finished_at = 0, 0, run_checksum([]), run.created_at
     Runs(session, tenant_id).add(run)
     chunks = Chunks(session, tenant_id)
     for number, (first, last, drivers) in enumerate(ranges):
@@ -86,16 +87,18 @@ async def close_run(session: AsyncSession, decisions: DecisionLog, tenant: Loade
     chunks = await Chunks(session, tenant_id).of_run(run_id)
     if run.finished_at is not None or any(c.status not in TERMINAL for c in chunks):
         return None
+    started = time.perf_counter()
     done = [c for c in chunks if c.status == "done"]
     scores = Scores(session, tenant_id)
     counts = [await scores.count(run.period, c.first_driver, c.last_driver) for c in done]
     result = reconcile(run, chunks, sum(d for _, d in counts), sum(r for r, _ in counts))
     run.reconciliation = msgspec.json.encode(result).decode()
     run.written, run.not_scored = result.written, result.not_scored
-    run.checksum = await checksum_of(session, tenant_id, run, done)
+    run.checksum = run_checksum(c.digest or "" for c in done)
     run.status = status_of(result, chunks)
     run.finished_at = utc_timestamp()
-    run.timings = msgspec.json.encode(total_timings(chunks)).decode()
+    run.timings = msgspec.json.encode(total_timings(chunks) | {"close": round(time.perf_counter() - started, 6)}
+                                      ).decode()
     entry = {"run_id": run.id, "period": run.period, "status": run.status, "reconciliation": result,
              "checksum": run.checksum, "credibility": msgspec.json.decode(run.credibility),
              "model_version": run.model_version, "tenant_config": run.tenant_config,
@@ -103,13 +106,6 @@ async def close_run(session: AsyncSession, decisions: DecisionLog, tenant: Loade
     await decisions.record_in(session, tenant_id, [NewEntry(kind="scoring_run", payload=entry,
                                                             decision_id=f"run-{run.id}")])
     return await completion_event(session, tenant, run, result)
-
-
-async def checksum_of(session: AsyncSession, tenant_id: str, run: ScoringRunRow,
-                      done: list[ScoringChunkRow]) -> str:
-    from saas.trips.results import result_lines
-
-    return checksum([line async for line in result_lines(session, tenant_id, run.period, done)])
 
 
 def status_of(result: Reconciliation, chunks: list[ScoringChunkRow]) -> str:
@@ -143,4 +139,6 @@ async def run_view(session: AsyncSession, tenant_id: str, run_id: str) -> RunVie
         not_scored_sample=unscored[:SAMPLE_UNSCORED], failed_chunks=failures, checksum=run.checksum,
         credibility=msgspec.json.decode(run.credibility), model_version=run.model_version,
         tenant_config=run.tenant_config, created_at=run.created_at, finished_at=run.finished_at,
-        reconciliation=result, timings=msgspec.json.decode(run.timings) if run.timings else None)
+        reconciliation=result, timings=msgspec.json.decode(run.timings) if run.timings else None,
+        chunk_digests=[ChunkDigest(c.chunk, c.first_driver, c.last_driver, c.digest) for c in chunks
+                       if run.finished_at and c.status == "done" and c.digest])
