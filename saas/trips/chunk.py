@@ -57,9 +57,12 @@ def shrunk_features(columns: dict[str, np.ndarray], structure: dict[str, dict[st
 
 
 def to_columns(rows: list[Any]) -> dict[str, np.ndarray]:
+    """SQL rows → one float column per feature (NULL, a rate without exposure, becomes NaN)."""
     names = ["miles", "driving_seconds", "prior_claim_count", *EXPOSURE]
-    return {name: np.array([np.nan if getattr(r, name) is None else float(getattr(r, name)) for r in rows],
-                           dtype=np.float64) for name in names}
+    if not rows:
+        return {name: np.zeros(0) for name in names}
+    columns = dict(zip(rows[0]._fields, zip(*rows, strict=True), strict=True))
+    return {name: np.array(columns[name], dtype=np.float64) for name in names}
 
 
 def score_drivers(rows: list[Any], previous: dict[str, Decimal], tenant: LoadedTenant, model: RiskModel, *,
