@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     tenancy_cli.register(sub)
     audit_cli.register(sub)
     rates_cli.register(sub, started_runtime)
-    trips_cli.register(sub, started_runtime)
+    trips_cli.register(sub, started_runtime, _load_runtime)
     webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
     _register_ml(sub)
     return parser
@@ -124,6 +124,12 @@ async def started_runtime() -> AsyncIterator[Any]:
         yield runtime
     finally:
         await runtime.close()
+
+
+def _load_runtime() -> Any:
+    from saas.runtime import Runtime
+
+    return Runtime.load(load_settings())
 
 
 async def _import_rates() -> None:

@@ -24,11 +24,15 @@ Assemble = Callable[[], Any]
 TERMINAL = ("completed", "completed_with_failures", "failed")
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble: Assemble) -> None:
+Load = Callable[[], Any]
+"""Loads (not starts) a runtime: what a worker process needs before its first job."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble: Assemble, load: Load) -> None:
     worker = sub.add_parser("worker", help="run an RQ worker for scoring chunks and webhook deliveries")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     worker.add_argument("--name", help="worker name (unique per Redis)")
-    worker.set_defaults(run=_worker)
+    worker.set_defaults(run=lambda args: _worker(args, load))
     score = sub.add_parser("score", help="score a month for every driver of a tenant")
     score.add_argument("--tenant", required=True)
     score.add_argument("--period", required=True, help="YYYY-MM")
@@ -36,15 +40,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
     score.add_argument("--no-wait", action="store_true", help="print the run id and return")
     score.set_defaults(run=lambda args: _score(args, assemble))
     trips = sub.add_parser("trips", help="trip data").add_subparsers(dest="trips_command", required=True)
-    load = trips.add_parser("import", help="bulk-load trip summaries from a CSV file (COPY on PostgreSQL)")
-    load.add_argument("file", type=Path)
-    load.add_argument("--tenant", required=True)
-    load.set_defaults(run=lambda args: _import(args, assemble))
+    bulk = trips.add_parser("import", help="bulk-load trip summaries from a CSV file (COPY on PostgreSQL)")
+    bulk.add_argument("file", type=Path)
+    bulk.add_argument("--tenant", required=True)
+    bulk.set_defaults(run=lambda args: _import(args, assemble))
 
 
-def _worker(args: argparse.Namespace) -> int:
-    from saas.runtime import Runtime
+def _worker(args: argparse.Namespace, load: Load) -> int:
     from saas.settings import load_settings
+    from saas.trips.schedule import ensure_scheduled
     from saas.trips.worker import work
 
     settings = load_settings()
@@ -52,7 +56,9 @@ def _worker(args: argparse.Namespace) -> int:
         print("error: saas worker needs SAAS_REDIS_URL (without it, jobs run inside the API process)",
               file=sys.stderr)
         return 1
-    Runtime.load(settings)  # loads the model and installs the job context before the first job
+    runtime = load()  # loads the model and installs the job context before the first job
+    for ident in ensure_scheduled(runtime.catalog, runtime.trips.dispatcher):
+        print(f"scheduled: {ident}", file=sys.stderr)
     work(settings.redis_url, burst=args.burst, name=args.name)
     return 0
 

@@ -67,6 +67,18 @@ class RQDispatcher:
                 job.finished_job_registry.remove(job)
                 self.redis.delete(job.key)
 
+    def schedule_run(self, tenant_id: str, fire: dt.datetime, ident: str) -> None:
+        """A tenant's next monthly run, at ``fire``; already scheduled (same id) is left alone."""
+        from saas.trips.schedule import scheduled_run_job
+
+        try:
+            Job.fetch(ident, connection=self.redis, serializer=JSONSerializer)
+            return
+        except NoSuchJobError:
+            pass
+        self.scoring.enqueue_at(fire, scheduled_run_job, tenant_id, fire.isoformat(), job_id=ident,
+                                job_timeout=300, result_ttl=40 * 86400)
+
     def deliver(self, tenant_id: str, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
             self.webhooks.enqueue_in(dt.timedelta(seconds=delay_s), jobs.deliver_job, tenant_id, delivery_id,
@@ -127,6 +139,10 @@ class ThreadDispatcher:
 
     def deliver(self, tenant_id: str, delivery_id: str, delay_s: float = 0.0) -> None:
         self.submit(lambda: jobs.deliver_job(tenant_id, delivery_id), delay_s)
+
+    def schedule_run(self, tenant_id: str, fire: dt.datetime, ident: str) -> None:
+        """Nothing in this process outlives a month: schedules need Redis and ``saas worker``."""
+        log.info("not scheduling %s (%s): scheduled runs need SAAS_REDIS_URL and saas worker", tenant_id, ident)
 
     def join(self) -> None:
         """Wait until every queued task ran (tests, ``saas score`` in embedded mode)."""

@@ -9,6 +9,7 @@ async engine belongs to the event loop of the thread that made it.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class Dispatcher(Protocol):
     def enqueue_run(self, tenant_id: str, run_id: str, period: str, chunks: int) -> None: ...
 
     def deliver(self, tenant_id: str, delivery_id: str, delay_s: float = 0.0) -> None: ...
+
+    def schedule_run(self, tenant_id: str, fire: dt.datetime, ident: str) -> None: ...
 
 
 @dataclass

@@ -169,3 +169,35 @@ async def test_a_completed_run_queues_its_signed_event_in_the_outbox(api: Api) -
     assert data["counts"]["written"] >= 6 and data["tier_changes"]["count"] == len(data["tier_changes"]["drivers"])
     changed = {d["driver_id"] for d in data["tier_changes"]["drivers"]}
     assert changed and changed <= {d for d in drivers}
+
+
+def raw_trace(driver: str, trip_id: str) -> dict[str, Any]:
+    """60 s at 20 m/s with one 3-sample harsh-braking episode: one event, 1,200 m."""
+    samples = []
+    for i in range(61):
+        samples.append({"t": f"2026-10-05T08:{i // 60:02d}:{i % 60:02d}+00:00", "lat": 30.0, "lon": -97.0,
+                        "speed_mps": 20.0, "accel_long_mps2": -5.0 if 10 <= i < 13 else 0.0,
+                        "accel_lat_mps2": 0.0, "speed_limit_mps": 25.0})
+    return {"driver_id": driver, "trip_id": trip_id, "timezone": "America/Chicago", "samples": samples}
+
+
+async def test_raw_trace_is_summarised_stored_once_and_malformed_traces_are_422(api: Api) -> None:
+    (driver,) = ids(1)
+    await add_drivers(api, "partner-a", [driver])
+    body = raw_trace(driver, f"{driver}-raw")
+    first = await api.client.post("/v1/trips/raw", json=body, headers=api.auth("partner-a"))
+    assert first.status_code == 200, first.text
+    summary = first.json()["summary"]
+    assert (summary["hard_braking_events"], round(summary["miles"], 4)) == (1, round(1200 / 1609.344, 4))
+    assert first.json()["duplicate"] is False and first.json()["detector_version"] == "trips-detect-1"
+    again = await api.client.post("/v1/trips/raw", json=body, headers=api.auth("partner-a"))
+    assert again.json()["duplicate"] is True
+    backwards = dict(body, trip_id="back", samples=[body["samples"][1], body["samples"][0]])
+    bad = await api.client.post("/v1/trips/raw", json=backwards, headers=api.auth("partner-a"))
+    assert bad.status_code == 422 and bad.json()["path"] == "$.samples[1].t"
+    zone = await api.client.post("/v1/trips/raw", json=dict(body, timezone="Mars/Olympus"),
+                                 headers=api.auth("partner-a"))
+    assert zone.status_code == 422 and "timezone" in zone.json()["detail"]
+    stranger = await api.client.post("/v1/trips/raw", json=dict(body, driver_id="nobody", trip_id="x"),
+                                     headers=api.auth("partner-a"))
+    assert stranger.status_code == 422 and stranger.json()["path"] == "$.driver_id"
