@@ -144,7 +144,7 @@ async def test_kill_9_and_a_poisoned_chunk_leave_no_missing_or_duplicate_scores(
     assert await score_rows(runtime) == (DRIVERS, DRIVERS)
 
     embedded = TripService(runtime.db, runtime.decisions, runtime.catalog, runtime.model.version, ThreadDispatcher(),
-                           chunk_drivers=CHUNK * 3)
+                           chunk_drivers=CHUNK)
     in_process = await wait(embedded, (await embedded.start_run(TENANT, PERIOD, explain=True,
                                                                  requested_by="test")).id, timeout_s=90)
     assert in_process.checksum == rerun.checksum and in_process.written == DRIVERS
