@@ -85,22 +85,22 @@ def score_drivers(rows: list[Any], previous: dict[str, Decimal], tenant: LoadedT
     started = time.perf_counter()
     explanations = scored.explanations()
     weight = tenant.config.safety_score.smoothing
+    inputs = np.round(X, 6).tolist()  # JSON has no NaN: msgspec writes an imputed input as null
+    lines = []
     for i, (row, mapping, explained) in enumerate(zip(scored_rows, scored.mappings, explanations, strict=True)):
-        tips = coaching_tips(explained.contributions) if explained is not None else []
-        result.rows.append({
+        improve = [tip.text for tip in coaching_tips(explained.contributions)] if explained is not None else []
+        values = {
             "driver_id": row.driver_id, "period": period, "trips": int(row.trips), "miles": float(row.miles),
             "risk_score": mapping.risk, "safety_score_month": mapping.safety_score,
             "safety_score": smooth_safety(previous.get(row.driver_id), mapping.safety_score, weight),
             "multiplier": mapping.multiplier, "tier": mapping.tier, "tier_label": mapping.tier_label,
             "percentile": mapping.percentile, "safest_top_pct": mapping.safest_top_pct,
-            "features": msgspec.json.encode(dict(zip(model.feature_names, _plain(X[i]), strict=True))).decode(),
-            "coaching": msgspec.json.encode([tip.text for tip in tips]).decode(),
-        })
-    result.digest = checksum(line_of_values(row) for row in result.rows)
+            "features": msgspec.json.encode(dict(zip(model.feature_names, inputs[i], strict=True))).decode(),
+            "coaching": msgspec.json.encode(improve).decode(),
+        }
+        result.rows.append(values)
+        lines.append(line_of_values(values, improve))
+    result.digest = checksum(lines)
     result.timings["rows"] = time.perf_counter() - started
     return result
 
-
-def _plain(values: np.ndarray) -> list[float | None]:
-    """JSON has no NaN: an imputed (missing or not permitted) input is stored as null."""
-    return [None if np.isnan(v) else round(float(v), 6) for v in values]

@@ -51,9 +51,9 @@ def line_of(row: DriverScoreRow) -> ResultLine:
                       row.safest_top_pct, msgspec.json.decode(row.coaching))
 
 
-def line_of_values(values: dict[str, Any]) -> bytes:
+def line_of_values(values: dict[str, Any], improve: list[str]) -> bytes:
     """The export line of a row as a chunk writes it: the same bytes ``line_of`` gives once stored."""
-    line = ResultLine(**{name: values[name] for name in FIELDS[:-1]}, improve=msgspec.json.decode(values["coaching"]))
+    line = ResultLine(**{name: values[name] for name in FIELDS[:-1]}, improve=improve)
     return msgspec.json.encode(line) + b"\n"
 
 
