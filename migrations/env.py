@@ -14,7 +14,9 @@ from sqlalchemy.engine import Connection
 
 import saas.audit.models
 import saas.rates.models
-import saas.tenancy.models  # noqa: F401  (registers the tables on Base.metadata)
+import saas.tenancy.models
+import saas.trips.models
+import saas.webhooks.models  # noqa: F401  (registers the tables on Base.metadata)
 from saas.db import Base, make_engine
 from saas.settings import load_settings
 

@@ -20,6 +20,7 @@ from saas.runtime import Runtime
 from saas.scoring.routes import create_risk_scores
 from saas.settings import Settings, load_settings
 from saas.tenancy.guards import provide_principal
+from saas.trips.routes import ROUTES as TRIP_ROUTES
 
 
 @get("/healthz", operation_id="healthz", tags=["operations"], sync_to_thread=False)
@@ -75,7 +76,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions")
+SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return Litestar(
         route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
                         replay_decision, export_audit, verify_audit, create_risk_scores, get_shadow_report,
-                        *RATE_ROUTES],
+                        *RATE_ROUTES, *TRIP_ROUTES],
         dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,

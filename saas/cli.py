@@ -19,6 +19,8 @@ from saas.errors import SaasError
 from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
+from saas.trips import cli as trips_cli
+from saas.webhooks import cli as webhooks_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     tenancy_cli.register(sub)
     audit_cli.register(sub)
     rates_cli.register(sub, started_runtime)
+    trips_cli.register(sub, started_runtime, _load_runtime)
+    webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
     _register_ml(sub)
     return parser
 
@@ -146,6 +150,12 @@ async def started_runtime() -> AsyncIterator[Any]:
         yield runtime
     finally:
         await runtime.close()
+
+
+def _load_runtime() -> Any:
+    from saas.runtime import Runtime
+
+    return Runtime.load(load_settings())
 
 
 async def _import_rates() -> None:

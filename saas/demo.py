@@ -2,21 +2,27 @@
 
 Migrates the SQLite database, creates a rating, compliance, admin and approver key per shipped
 tenant (keys are shown only once, so each run makes new ones), and prints a curl command that
-returns a real quote and one that lists the rate versions (the shipped tables, imported at start).
+returns a real quote and one that lists the rate versions (the shipped tables, imported at start),
+then loads last month's generated trips for 300 demo drivers of partner-a and runs the monthly
+scoring in-process, printing the run and how to read it.
 The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import shlex
+from typing import Any
 
 from saas.catalog import load_catalog_or_raise
 from saas.db import Database, upgrade_schema
 from saas.rating.routes import EXAMPLE_QUOTE
+from saas.runtime import Runtime
 from saas.settings import load_settings
 from saas.tenancy.keys import create_key
+from saas.trips.demo_data import demo_month
 
 
 async def _prepare() -> dict[str, dict[str, str]]:
@@ -35,8 +41,25 @@ async def _prepare() -> dict[str, dict[str, str]]:
     return keys
 
 
+def last_month(today: dt.date | None = None) -> str:
+    today = today or dt.datetime.now(dt.UTC).date()
+    return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
+
+
+async def _monthly_run(tenant_id: str) -> Any:
+    """Last month's trips for a few hundred demo drivers, scored by the in-process job runner."""
+    runtime = Runtime.load(load_settings())
+    try:
+        assert runtime.trips is not None
+        states = list(runtime.catalog.tenant(tenant_id).config.states)
+        return await demo_month(runtime.trips, tenant_id, states, last_month())
+    finally:
+        await runtime.close()
+
+
 def prepare_demo(host: str, port: int) -> None:
     keys = asyncio.run(_prepare())
+    run = asyncio.run(_monthly_run("partner-a"))
     base = f"http://{host}:{port}"
     print("Demo API keys (shown once):")
     for tenant_id, by_role in keys.items():
@@ -51,4 +74,11 @@ def prepare_demo(host: str, port: int) -> None:
     print(f"Rate versions (admin drafts, tests and deploys; approver approves; docs/rates.md):\n"
           f"  curl -s {base}/v1/rate-versions?state=TX -H 'Authorization: Bearer {keys['partner-a']['admin']}'\n"
           f"  saas rates log --tenant partner-a   # the same from the terminal\n")
+    print(f"Monthly scoring: partner-a's {run.expected} demo drivers for {run.period}: {run.status}, "
+          f"{run.written} scored, {run.not_scored} without trips; checksum {run.checksum[:16]}…\n"
+          f"  curl -s {base}/v1/scoring-runs/{run.id} -H 'Authorization: Bearer {keys['partner-a']['admin']}'\n"
+          f"  curl -s {base}/v1/drivers/demo-0000/scores -H 'Authorization: Bearer {keys['partner-a']['rating']}'\n"
+          f"  curl -s '{base}/v1/scoring-runs/{run.id}/results?format=csv' "
+          f"-H 'Authorization: Bearer {keys['partner-a']['admin']}'\n"
+          f"  saas score --tenant partner-a --period {run.period}   # the same month again: same checksum\n")
     print(f"OpenAPI: {base}/schema   health: {base}/healthz   metrics: {base}/metrics\n", flush=True)

@@ -32,6 +32,9 @@ from saas.scoring.service import RiskScoreService
 from saas.settings import ROOT, Settings
 from saas.tenancy.ratelimit import TenantRateLimiter
 from saas.tenancy.service import canonical_config
+from saas.trips import jobs
+from saas.trips.dispatch import RQDispatcher, ThreadDispatcher
+from saas.trips.service import TripService
 
 
 def code_version() -> str:
@@ -58,6 +61,8 @@ class Runtime:
     rate_versions: RateVersions
     limiter: TenantRateLimiter
     metrics: Metrics = field(default_factory=Metrics)
+    trips: TripService | None = None
+    """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
     code_version: str = ""
 
     @classmethod
@@ -76,10 +81,12 @@ class Runtime:
         spread = settings.target_spread_override
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
+        trips = TripService(db, decisions, catalog, model.version, install_jobs(settings, catalog, model),
+                            chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
-                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version=version)
+                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), trips=trips, code_version=version)
 
     async def start(self, *, watch: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
@@ -108,3 +115,18 @@ class Runtime:
             for ruleset in self.catalog.rulesets.values():
                 await put_snapshot(session, "ruleset", snapshot_of(ruleset, self.settings.rulesets_dir),
                                    hash=version_of(ruleset))
+
+
+def install_jobs(settings: Settings, catalog: Catalog, model: RiskModel) -> jobs.Dispatcher:
+    """The process's job dispatcher (RQ with ``SAAS_REDIS_URL``, else a background thread) and the
+    context jobs run with: each job thread gets its own database engine and decision log."""
+    dispatcher: jobs.Dispatcher = (RQDispatcher(settings.redis_url, chunk_timeout_s=settings.chunk_timeout_s)
+                                   if settings.redis_url else ThreadDispatcher())
+
+    def context() -> jobs.JobContext:
+        db = Database(settings.database_url)
+        return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, model=model, dispatcher=dispatcher,
+                               spread_override=settings.target_spread_override)
+
+    jobs.install(context)
+    return dispatcher

@@ -26,6 +26,10 @@ class Settings(msgspec.Struct, frozen=True):
     max_body_bytes: int
     bulk_max_quotes: int
     rate_limit_per_minute: int
+    chunk_drivers: int = 5_000
+    """Drivers per scoring-run chunk (one RQ job each)."""
+    chunk_timeout_s: int = 30
+    """A chunk job's timeout: also how soon a chunk held by a dead worker is noticed and retried."""
     target_spread_override: Decimal | None = None
     """``PREMIUM_SCALING_TARGET_SPREAD``: an operator's override of every tenant's dynamic-scaling spread."""
 
@@ -47,6 +51,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("SAAS_MAX_BODY_BYTES", 16 * 1024 * 1024)),
         bulk_max_quotes=int(env.get("SAAS_BULK_MAX_QUOTES", 10_000)),
         rate_limit_per_minute=int(env.get("SAAS_RATE_LIMIT_PER_MINUTE", 600_000)),
+        chunk_drivers=int(env.get("SAAS_CHUNK_DRIVERS", 5_000)),
+        chunk_timeout_s=int(env.get("SAAS_CHUNK_TIMEOUT_S", 30)),
         target_spread_override=_decimal(env, SPREAD_ENV),
     )
 

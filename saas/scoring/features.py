@@ -34,7 +34,7 @@ class FeatureSet:
 
 def feature_set(config: TenantConfig, state: str | None) -> FeatureSet:
     groups = tuple(config.features_enabled) if state is None else config.features_for(state)
-    allowed = frozenset(name for group in groups for name in FEATURE_GROUPS.get(group, ())) | ALWAYS_ALLOWED
+    allowed = allowed_features(groups)
     tenant_wide = {name for group in config.features_enabled for name in FEATURE_GROUPS.get(group, ())}
     excluded = {}
     for names in FEATURE_GROUPS.values():
@@ -45,9 +45,26 @@ def feature_set(config: TenantConfig, state: str | None) -> FeatureSet:
     return FeatureSet(groups, allowed, excluded)
 
 
+def allowed_features(groups: tuple[str, ...]) -> frozenset[str]:
+    """The model inputs the feature groups unlock; claims history is not telematics, always allowed."""
+    return frozenset(name for group in groups for name in FEATURE_GROUPS.get(group, ())) | ALWAYS_ALLOWED
+
+
 def model_row(telematics: Telematics, groups: tuple[str, ...], model: ScoringModel) -> dict[str, float | None]:
     """Model inputs with features of groups the tenant may not use sent as missing.
 
     The one place feature permissions are applied, for quotes and for risk scores alike."""
-    allowed = {name for group in groups for name in FEATURE_GROUPS.get(group, ())} | ALWAYS_ALLOWED
+    allowed = allowed_features(groups)
+
     return {name: (getattr(telematics, name) if name in allowed else None) for name in model.feature_names}
+
+
+def permit_matrix(X: np.ndarray, groups: tuple[str, ...], model: ScoringModel) -> np.ndarray:
+    """``model_row`` for a matrix of many drivers of one state (monthly scoring): the columns the
+    groups do not unlock become NaN, exactly as a quote sends them (and are marginalised out)."""
+    allowed = allowed_features(groups)
+    out = np.array(X, dtype=np.float64, copy=True)
+    for col, name in enumerate(model.feature_names):
+        if name not in allowed:
+            out[:, col] = np.nan
+    return out

@@ -8,6 +8,7 @@ the tenant's pricing and the spread override it was given, and gets the spread b
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,13 +62,36 @@ def score_rows(model: RiskModel, pricing: Pricing, rows: Sequence[Mapping[str, f
                features: FeatureSet | None = None) -> ScoredRows:
     """Score feature rows (``features.model_row``) under one tenant's pricing and one feature set:
     inputs the set does not allow are marginalised out of the model, not imputed."""
+    return score_matrix(model, pricing, model.prepare(rows), explain=explain, spread_override=spread_override,
+                        features=features)
+
+
+def score_matrix(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: bool,
+                 spread_override: Decimal | None = None, features: FeatureSet | None = None,
+                 timings: dict[str, float] | None = None) -> ScoredRows:
+    """``score_rows`` for a matrix already in model order (``features.permit_matrix`` applied), as
+    monthly scoring builds it from SQL; ``timings`` accumulates seconds per step for run reports."""
     spread = effective_spread(pricing, spread_override)
     scoring = view(model, features.mask(model) if features is not None else None)
     excluded = {k: v for k, v in (features.excluded if features else {}).items() if k in model.feature_names}
-    X = scoring.prepare(rows)
-    if not rows:
+    if not len(X):
         return ScoredRows(scoring, X, np.zeros(0), [], None, spread, excluded)
+    clock = _Clock(timings)
     risks = scoring.score(X)
+    clock.lap("predict")
     mappings = map_scores(risks, pricing, scoring, spread_override=spread)
+    clock.lap("map")
     contributions = scoring.contributions(X) if explain else None
+    clock.lap("explain")
     return ScoredRows(scoring, X, risks, mappings, contributions, spread, excluded)
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now

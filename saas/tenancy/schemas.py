@@ -92,6 +92,15 @@ class Webhook(Struct, forbid_unknown_fields=True, frozen=True):
     """Where the signing secret lives (an environment variable), never the secret itself."""
 
 
+class ScoringSchedule(Struct, forbid_unknown_fields=True, frozen=True):
+    """Score the month just ended on ``day`` of each month at ``hour_utc`` (run by the workers' RQ
+    scheduler; day 1–28 so every month has it)."""
+
+    day: Annotated[int, Meta(ge=1, le=28)] = 1
+    hour_utc: Annotated[int, Meta(ge=0, le=23)] = 2
+    explain: bool = True
+
+
 class StateOverride(Struct, forbid_unknown_fields=True, frozen=True):
     features_enabled: list[Feature]
 
@@ -112,6 +121,7 @@ class TenantConfig(Struct, forbid_unknown_fields=True, frozen=True):
     """The shared model's version this tenant is priced with; absent: the platform's serving model."""
     shadow_model: ModelVersion | None = None
     """A candidate that also scores every quote, recorded beside the live score, never priced with."""
+    scoring_schedule: ScoringSchedule | None = None
 
     def __post_init__(self) -> None:
         if self.shadow_model is not None and self.shadow_model == self.model:

@@ -10,14 +10,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import saas.audit.models
-import saas.tenancy.models  # noqa: F401  (the tables the migrations must match)
+import saas.tenancy.models
+import saas.trips.models
+import saas.webhooks.models  # noqa: F401  (the tables the migrations must match)
 from saas.db import Base, Database, downgrade_schema, upgrade_schema
 from tests.services import PostgresServer
 
 pytestmark = pytest.mark.integration
 
 TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots", "rate_versions", "rate_version_events",
-          "rate_deployments", "rate_test_runs", "rate_generation"}
+          "rate_deployments", "rate_test_runs", "rate_generation", "drivers", "trips", "scoring_runs",
+          "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints"}
 
 
 async def schema_of(database: Database) -> tuple[set[str], str | None]:
@@ -34,7 +37,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0002"
+        assert version == "0003"
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)

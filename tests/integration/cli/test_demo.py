@@ -28,6 +28,9 @@ async def test_demo_prints_keys_and_a_curl_that_prices_a_quote(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-m", "saas.cli", "demo", "--no-serve"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
+    monthly = re.search(r"Monthly scoring: partner-a's 300 demo drivers for (\d{4}-\d{2}): completed, 300 scored",
+                        done.stdout)
+    assert monthly is not None, done.stdout
     keys = re.findall(r"^\s+(\S+)\s+(rating|compliance)\s+(rk_\S+)$", done.stdout, re.MULTILINE)
     assert {(tenant, role) for tenant, role, _ in keys} == {
         (t, r) for t in ("fleet-co", "partner-a", "partner-b") for r in ("rating", "compliance")}

@@ -1,0 +1,112 @@
+"""A chunk attempt against the database: read, score, upsert, and maybe close the run.
+
+The scores and the chunk's ``done`` mark commit in one transaction, so a worker killed anywhere
+leaves either the old state or the whole chunk; the retry then simply does it again. A failed
+attempt is recorded on the chunk (attempts, error); on the last one the chunk is ``failed`` and the
+run may close without it, its other chunks' results standing.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saas.audit.decisions import DecisionLog
+from saas.db import Database
+from saas.scoring.model import RiskModel
+from saas.tenancy.service import LoadedTenant
+from saas.trips.api_schemas import previous_period
+from saas.trips.chunk import score_drivers
+from saas.trips.models import ScoringChunkRow, ScoringRunRow
+from saas.trips.repository import Chunks, Drivers, Runs, Scores
+from saas.trips.runs import close_run
+
+
+async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int) -> tuple[ScoringRunRow,
+                                                                                          ScoringChunkRow]:
+    run = await Runs(session, tenant_id).get(run_id)
+    row = await Chunks(session, tenant_id).get(run_id, chunk)
+    if row.status != "done":
+        row.status, row.attempts = "running", row.attempts + 1
+        if run.status == "queued":
+            run.status = "running"
+    return run, row
+
+
+async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, model: RiskModel, run_id: str,
+                      chunk: int, *, final: bool, spread_override: Decimal | None = None) -> tuple[str | None, int]:
+    """Score the chunk (unless an earlier attempt finished it); returns (webhook delivery, rows written)."""
+    tenant_id = tenant.config.id
+    async with db.session_scope() as session:
+        run, row = await _start(session, tenant_id, run_id, chunk)
+    written = row.written or 0
+    if row.status == "running":
+        try:
+            written = await _score(db, tenant, model, run, row, spread_override)
+        except Exception as exc:
+            delivery = await _failed_attempt(db, decisions, tenant, run_id, chunk, exc, final)
+            if delivery is not None:
+                raise ChunkFailed(str(exc), delivery) from exc
+            raise
+    async with decisions.transaction() as session:
+        return await close_run(session, decisions, tenant, run_id), written
+
+
+class ChunkFailed(Exception):
+    """A chunk's last attempt failed and closed the run: the caller still sends its webhook."""
+
+    def __init__(self, detail: str, delivery: str) -> None:
+        super().__init__(detail)
+        self.delivery = delivery
+
+
+async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: ScoringRunRow, row: ScoringChunkRow,
+                 spread_override: Decimal | None) -> int:
+    tenant_id = tenant.config.id
+    async with db.session_scope() as session:
+        started = time.perf_counter()
+        drivers = await Drivers(session, tenant_id).monthly_features(run.period, row.first_driver, row.last_driver)
+        previous = await Scores(session, tenant_id).previous_safety(previous_period(run.period), row.first_driver,
+                                                                    row.last_driver)
+        sql = time.perf_counter() - started
+        result = score_drivers(drivers, previous, tenant, model, period=run.period,
+                               structure=msgspec.json.decode(run.credibility), explain=bool(run.explain),
+                               spread_override=spread_override)
+        started = time.perf_counter()
+        await write_scores(session, tenant_id, result.rows)
+        timings = {"sql_features": sql, **result.timings, "write": time.perf_counter() - started}
+        await session.execute(Chunks(session, tenant_id).update(
+            ScoringChunkRow.run_id == run.id, ScoringChunkRow.chunk == row.chunk).values(
+            status="done", written=len(result.rows), digest=result.digest,
+            unscored=msgspec.json.encode(result.unscored).decode(),
+            error=None, timings=msgspec.json.encode({k: round(v, 6) for k, v in timings.items()}).decode()))
+    return len(result.rows)
+
+
+async def write_scores(session: AsyncSession, tenant_id: str, rows: list[dict[str, object]]) -> None:
+    await Scores(session, tenant_id).upsert(rows)
+
+
+async def _failed_attempt(db: Database, decisions: DecisionLog, tenant: LoadedTenant, run_id: str, chunk: int,
+                          exc: BaseException, final: bool) -> str | None:
+    detail = f"{type(exc).__name__}: {exc}"[:2000]
+    if final:
+        return await fail_chunk(db, decisions, tenant, run_id, chunk, detail)
+    async with db.session_scope() as session:
+        await session.execute(Chunks(session, tenant.config.id).update(
+            ScoringChunkRow.run_id == run_id, ScoringChunkRow.chunk == chunk).values(status="queued", error=detail))
+    return None
+
+
+async def fail_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, run_id: str, chunk: int,
+                     detail: str) -> str | None:
+    """Mark the chunk failed for good and close the run if it was the last one open."""
+    async with db.session_scope() as session:
+        await session.execute(Chunks(session, tenant.config.id).update(
+            ScoringChunkRow.run_id == run_id, ScoringChunkRow.chunk == chunk, ScoringChunkRow.status != "done")
+            .values(status="failed", error=detail))
+    async with decisions.transaction() as session:
+        return await close_run(session, decisions, tenant, run_id)

@@ -1,0 +1,32 @@
+"""``saas worker``: an RQ worker for this app's queues, with the JSON serializer and the model
+loaded once. A ``SimpleWorker`` (no fork per job) keeps the parsed booster and the database pool
+across jobs; a killed worker process loses only the chunk it held, which RQ then retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.serializers import JSONSerializer
+
+from saas.trips.dispatch import ABANDON_GRACE_S, QUEUES
+
+MAINTENANCE_S = 10
+"""How often a worker looks for abandoned jobs (RQ's default, 10 minutes, is too slow here)."""
+
+
+class AppWorker(SimpleWorker):
+    def get_heartbeat_ttl(self, job: Any) -> int:
+        """A job's registry entry expires ``ABANDON_GRACE_S`` after its timeout (RQ adds 60 s)."""
+        if job.timeout == -1:
+            return super().get_heartbeat_ttl(job)
+        return int(job.timeout or 180) + ABANDON_GRACE_S
+
+
+def work(redis_url: str, *, burst: bool = False, name: str | None = None) -> bool:
+    connection = Redis.from_url(redis_url)
+    queues = [Queue(q, connection=connection, serializer=JSONSerializer) for q in QUEUES]
+    worker = AppWorker(queues, connection=connection, serializer=JSONSerializer, name=name,
+                       maintenance_interval=MAINTENANCE_S)
+    return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))
