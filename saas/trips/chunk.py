@@ -82,10 +82,10 @@ def score_drivers(rows: list[Any], previous: dict[str, Decimal], tenant: LoadedT
     explanations: list[Any] = [None] * len(scored_rows)
     for state in np.unique(states):  # each state's feature set: its disallowed inputs marginalised out
         index = np.flatnonzero(states == state)
-        features = feature_set(tenant.config, str(state))
-        X[index] = permit_matrix(X[index], features.groups, model)
+        allowed = feature_set(tenant.config, str(state))
+        X[index] = permit_matrix(X[index], allowed.groups, model)
         scored = score_matrix(model, tenant.config.pricing, X[index], explain=explain,
-                              spread_override=spread_override, features=features, timings=result.timings)
+                              spread_override=spread_override, features=allowed, timings=result.timings)
         for j, (mapping, explained) in enumerate(zip(scored.mappings, scored.explanations(), strict=True)):
             mappings[index[j]], explanations[index[j]] = mapping, explained
     started = time.perf_counter()
