@@ -16,3 +16,7 @@ def ping() -> dict[str, str]:
 
 def create_app() -> Litestar:
     return Litestar(route_handlers=[ping], debug=False)
+
+
+app = create_app()
+"""For servers without a factory option (granian): ``bench.bare_app:app``."""

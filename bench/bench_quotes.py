@@ -132,12 +132,13 @@ async def prepare_database(url: str) -> str:
     return key
 
 
-def bench_http(db_label: str, db_url: str, key: str, sample: list, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+def bench_http(db_label: str, db_url: str, key: str, sample: list, args: argparse.Namespace,  # type: ignore[type-arg]
+               server_kind: str = "uvicorn") -> None:
     """wrk against one ``saas`` server process and, in the same run, the bare app on the same stack."""
     env = {"SAAS_DATABASE_URL": db_url, "SAAS_BULK_MAX_QUOTES": "10000"}
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     body = msgspec.json.encode(sample[0])
-    bare, bare_base = serve("bench.bare_app:create_app", {}, "/ping")
+    bare, bare_base = serve("bench.bare_app:create_app", {}, "/ping", server_kind)
     try:
         wrk("warm-up", bare_base + "/ping", bare.pid, seconds=2, connections=args.concurrency)
         floor = wrk("bare Litestar app GET /ping", bare_base + "/ping", bare.pid, seconds=args.seconds,
@@ -145,14 +146,15 @@ def bench_http(db_label: str, db_url: str, key: str, sample: list, args: argpars
     finally:
         bare.terminate()
         bare.wait(timeout=30)
-    server, base = serve("saas.app:create_app", env, "/healthz")
+    server, base = serve("saas.app:create_app", env, "/healthz", server_kind)
     try:
         wrk("warm-up", base + "/v1/quotes?explain=false", server.pid, body=body, headers=auth, seconds=2)
         results = [wrk(f"POST /v1/quotes?explain={explain}", f"{base}/v1/quotes?explain={explain}", server.pid,
                        body=body, headers=auth, seconds=args.seconds, connections=args.concurrency)
                    for explain in ("false", "true")]
         print(f"\nHTTP on {db_label}: wrk -t1 -c{args.concurrency} -d{args.seconds}s, one server process "
-              f"({stack()}); audited quotes: each 2xx is committed in the tenant's chain")
+              f"({stack() if server_kind == 'uvicorn' else 'granian, uvloop'}); audited quotes: each 2xx is "
+              f"committed in the tenant's chain")
         print(floor.line())
         for result in results:
             print(result.line(floor.rps))
@@ -203,6 +205,8 @@ async def main(args: argparse.Namespace) -> None:
         print(f"  peak traced memory {per_quote / 1024:.1f} KB per quote, request body included (target <= 10 KB)")
         await rt.close()
         bench_http("SQLite", db_url, key, sample, args)
+        if args.granian:
+            bench_http("SQLite", db_url, key, sample, args, "granian")
         if not args.no_postgres:
             postgres = PostgresServer().start()
             try:
@@ -219,6 +223,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each HTTP measurement")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--granian", action="store_true", help="also serve with granian (pip install granian)")
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parsed = parser.parse_args()
     if parsed.quick:

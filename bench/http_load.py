@@ -56,11 +56,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(factory: str, env: dict[str, str], health: str) -> tuple[subprocess.Popen[bytes], str]:
-    """``uvicorn --factory`` on a free port with the default (fastest installed) loop and parser."""
+MODULE_APPS = {"saas.app:create_app": "bench.asgi_app:app", "bench.bare_app:create_app": "bench.bare_app:app"}
+
+
+def serve(factory: str, env: dict[str, str], health: str,
+          server: str = "uvicorn") -> tuple[subprocess.Popen[bytes], str]:
+    """One server process on a free port: uvicorn (``--factory``, with the fastest installed loop and
+    parser) or granian (Rust HTTP, uvloop, one worker) for comparison."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--no-access-log"]
+    if server == "granian":
+        cmd = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port",
+               str(port), "--workers", "1", "--loop", "uvloop", "--no-log", MODULE_APPS[factory]]
+    else:
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(cmd, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -74,8 +83,16 @@ def serve(factory: str, env: dict[str, str], health: str) -> tuple[subprocess.Po
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    """User + system CPU of the server process and its worker children (granian runs its app in one)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
 
 
 def wrk(label: str, url: str, pid: int, *, body: bytes | None = None, headers: dict[str, str] | None = None,
