@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from saas.scoring.model import BATCH_ROWS, RiskModel
+from saas.scoring.model import BATCH_ROWS, RiskModel, percentile_in
 from saas.scoring.treeshap import TreeEnsemble
 
 REFERENCE_ROWS = 20_000
@@ -72,15 +72,7 @@ class ScoringView:
     def percentile(self, risk: float | np.ndarray) -> float | np.ndarray:
         if self._quantiles is None:
             return self.model.percentile(risk)
-        q = self._quantiles
-        r = np.asarray(risk, dtype=np.float64)
-        idx = np.clip(np.searchsorted(q, r, side="right"), 1, len(q) - 1)
-        lo, hi = q[idx - 1], q[idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(hi > lo, (r - lo) / (hi - lo), 1.0)
-        pct = (idx - 1 + np.clip(frac, 0.0, 1.0)) / (len(q) - 1) * 100.0
-        pct = np.where(r < q[0], 0.0, np.where(r >= q[-1], 100.0, pct))
-        return float(pct) if pct.ndim == 0 else pct
+        return percentile_in(self._quantiles, risk)
 
     def _restate_distribution(self) -> None:
         reference = reference_population(self.model)

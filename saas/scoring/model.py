@@ -120,17 +120,21 @@ class RiskModel:
         return np.asarray(booster.predict(dmatrix, pred_contribs=True), dtype=np.float64)
 
     def percentile(self, risk: float | np.ndarray) -> float | np.ndarray:
-        """Share (0..100) of training predictions at or below ``risk``, read off the quantile sketch
-        with linear interpolation between its points; non-decreasing in ``risk``."""
-        q = self._quantiles
-        r = np.asarray(risk, dtype=np.float64)
-        idx = np.clip(np.searchsorted(q, r, side="right"), 1, len(q) - 1)
-        lo, hi = q[idx - 1], q[idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(hi > lo, (r - lo) / (hi - lo), 1.0)
-        pct = (idx - 1 + np.clip(frac, 0.0, 1.0)) / (len(q) - 1) * 100.0
-        pct = np.where(r < q[0], 0.0, np.where(r >= q[-1], 100.0, pct))
-        return float(pct) if pct.ndim == 0 else pct
+        """Share (0..100) of training predictions at or below ``risk`` (``percentile_in``)."""
+        return percentile_in(self._quantiles, risk)
+
+
+def percentile_in(q: np.ndarray, risk: float | np.ndarray) -> float | np.ndarray:
+    """Share (0..100) of a population at or below ``risk``, read off its quantile sketch ``q`` with
+    linear interpolation between its points; non-decreasing in ``risk``."""
+    r = np.asarray(risk, dtype=np.float64)
+    idx = np.clip(np.searchsorted(q, r, side="right"), 1, len(q) - 1)
+    lo, hi = q[idx - 1], q[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(hi > lo, (r - lo) / (hi - lo), 1.0)
+    pct = (idx - 1 + np.clip(frac, 0.0, 1.0)) / (len(q) - 1) * 100.0
+    pct = np.where(r < q[0], 0.0, np.where(r >= q[-1], 100.0, pct))
+    return float(pct) if pct.ndim == 0 else pct
 
 
 def load_default_model(settings_model_dir: Path | str) -> RiskModel:
