@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics_middleware],
-        state=State({"runtime": rt}),
+        state=State({"runtime": rt, "database": _part_of(rt, "db")}),
         on_startup=[startup],
         on_shutdown=[shutdown],
         request_max_body_size=settings.max_body_bytes,

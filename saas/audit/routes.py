@@ -14,7 +14,7 @@ from litestar.response import Stream
 from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import AuditEntry, ReplayResponse, VerifyResult
 from saas.audit.service import export, verify
-from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, DatabaseDep, PrincipalDep, require
+from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, DatabaseDep, PrincipalDep, allow
 
 DecisionsDep = NamedDependency[DecisionLog]
 """The decision log, provided by the app factory as ``decisions``."""
@@ -22,23 +22,22 @@ DecisionsDep = NamedDependency[DecisionLog]
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
-@get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"])
+@get("/v1/decisions/{decision_id:str}", operation_id="getDecision", tags=["decisions"], guards=[allow(READ_DECISIONS)])
 async def read_decision(decisions: DecisionsDep, principal: PrincipalDep, decision_id: FromPath[str]) -> AuditEntry:
     """One recorded decision of the caller's tenant with its chain position and hashes."""
-    require(principal, READ_DECISIONS)
     return await decisions.get(principal.tenant_id, decision_id)
 
 
-@post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200)
+@post("/v1/decisions/{decision_id:str}/replay", operation_id="replayDecision", tags=["decisions"], status_code=200,
+      guards=[allow(COMPLIANCE)])
 async def replay_decision(decisions: DecisionsDep, principal: PrincipalDep,
                           decision_id: FromPath[str]) -> ReplayResponse:
     """Re-make a recorded decision (a quote or a risk score) from its pinned versions; reports
     identical or each difference."""
-    require(principal, COMPLIANCE)
     return await decisions.replay(principal.tenant_id, decision_id)
 
 
-@get("/v1/audit/export", operation_id="exportAudit", tags=["audit"])
+@get("/v1/audit/export", operation_id="exportAudit", tags=["audit"], guards=[allow(COMPLIANCE)])
 async def export_audit(
     db: DatabaseDep, principal: PrincipalDep,
     start: Annotated[dt.datetime | None, QueryParameter(name="from", description="inclusive, ISO-8601")] = None,
@@ -46,7 +45,6 @@ async def export_audit(
     fmt: Annotated[Literal["jsonl", "csv"], QueryParameter(name="format")] = "jsonl",
 ) -> Stream:
     """Stream the tenant's audit entries; every line carries seq, prev_hash and hash for offline checks."""
-    require(principal, COMPLIANCE)
 
     async def chunks() -> AsyncIterator[bytes]:
         async with db.sessions() as session:
@@ -58,9 +56,8 @@ async def export_audit(
                   headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"])
+@get("/v1/audit/verify", operation_id="verifyAudit", tags=["audit"], guards=[allow(COMPLIANCE)])
 async def verify_audit(db: DatabaseDep, principal: PrincipalDep) -> VerifyResult:
     """Re-check the tenant's whole chain in the database; names the first bad sequence number."""
-    require(principal, COMPLIANCE)
     async with db.sessions() as session:
         return await verify(session, principal.tenant_id)

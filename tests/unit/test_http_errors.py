@@ -37,6 +37,8 @@ CASES: list[tuple[errors.SaasError, int, str, str]] = [
     (errors.RatingError("tenant does not serve FL", path="$.policy.state"), 422, "rating-error", "Cannot rate"),
     (errors.ConfigError([ISSUE]), 422, "config-error", "Invalid configuration"),
     (errors.ModelError("no model artifacts", path="$.model"), 503, "model-error", "Model unavailable"),
+    (errors.MalformedJson("body is not JSON", path="$"), 400, "malformed-json", "Malformed JSON"),
+    (errors.Unavailable("database unreachable", path="$"), 503, "service-unavailable", "Service unavailable"),
 ]
 BY_NAME = {type(exc).__name__: exc for exc, *_ in CASES}
 
@@ -138,7 +140,7 @@ def test_a_raised_domain_error_is_a_problem_response(client: TestClient[Litestar
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == msgspec.to_builtins(problem_of(exc))
-    assert ("retry-after" in response.headers) is (kind == "rate-limited")
+    assert ("retry-after" in response.headers) is (kind in {"rate-limited", "service-unavailable"})
 
 
 @pytest.mark.parametrize("route", ["/crash", "/internal"])
