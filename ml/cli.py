@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from ml import artifacts
-from ml.synth import TARGET_COLUMN, synthesize
 from saas.settings import load_settings
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 OBJECTIVES = ("reg:squarederror", "count:poisson")
+TARGET_COLUMN = "target_risk"
+"""The synthetic generator's label (``ml.synth.TARGET_COLUMN``), named here so that building the
+``saas`` parser imports neither numpy nor pandas: every command handler imports what it uses."""
 SYNTHETIC_ROWS = 20_000
 """Rows of the shipped default model: ml/artifacts/default is ``saas ml train --force-retrain``."""
 
@@ -49,6 +51,10 @@ def model_dir(args: argparse.Namespace) -> Path:
 
 
 def load_frame(args: argparse.Namespace) -> pd.DataFrame:
+    import pandas as pd
+
+    from ml.synth import synthesize
+
     if args.data is None:
         rows = args.rows or SYNTHETIC_ROWS
         print(f"synthesizing {rows} rows (v3 generator, seed {args.seed})")
@@ -57,6 +63,7 @@ def load_frame(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from ml import artifacts
     from ml.frequency import train_frequency_model
     from ml.train import train_risk_model
 
@@ -75,6 +82,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from ml import artifacts
+
     directory = model_dir(args)
     meta, metrics = artifacts.read_meta(directory), artifacts.read_metrics(directory)
     s = meta.dist_stats
@@ -88,6 +97,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_drift(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
     from saas.scoring.drift import drift_report
     from saas.scoring.model import RiskModel
 
