@@ -159,7 +159,11 @@ def unreachable(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
             return True
-        return any(cls.__name__ in _UNREACHABLE for cls in type(exc.orig).__mro__)
+        seen: BaseException | None = exc.orig
+        while seen is not None:  # SQLAlchemy's adapter wraps asyncpg's exception as its cause
+            if isinstance(seen, OSError) or any(cls.__name__ in _UNREACHABLE for cls in type(seen).__mro__):
+                return True
+            seen = seen.__cause__
     return False
 
 

@@ -20,7 +20,7 @@ from saas.rating.quoting import QuoteService
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
 from saas.rating.service import Priced
 from saas.tenancy.guards import RATE, LimiterDep, MetricsDep, PrincipalDep, SettingsDep, allow
-from saas.tenancy.ratelimit import TenantRateLimiter
+from saas.tenancy.ratelimit import RateLimiter
 
 Explain = Annotated[bool, QueryParameter(
     name="explain", description="Include per-feature explanations of the telematics score (slower).")]
@@ -38,7 +38,7 @@ async def create_quote(
 ) -> QuoteResponse:
     """Price one policy for the caller's tenant and record the decision in its audit chain."""
     quote = await read_body(request, Quote)
-    limiter.take(principal.tenant_id)
+    await limiter.acquire(principal.tenant_id)
     (result,) = await quotes.quote_and_record(principal.tenant_id, [quote], explain=explain)
     metrics.quotes.labels(principal.tenant_id, "error" if isinstance(result, SaasError) else "ok").inc()
     if isinstance(result, SaasError):
@@ -64,14 +64,14 @@ async def create_quotes_bulk(
     return Response(body, media_type=MediaType.JSON)
 
 
-async def render_bulk(quotes: QuoteService, limiter: TenantRateLimiter, tenant_id: str, request_body: bytes, *,
+async def render_bulk(quotes: QuoteService, limiter: RateLimiter, tenant_id: str, request_body: bytes, *,
                       limit: int, explain: bool) -> tuple[bytes, int, int]:
     """Decode, price, record and encode a bulk request; returns the JSON body and the counts.
 
     Results are encoded as soon as their slice is priced and assembled as bytes, so the response is
     never held twice (once as objects, once encoded)."""
     envelope = decode_envelope(request_body, limit)
-    limiter.take(tenant_id, cost=len(envelope.quotes))
+    await limiter.acquire(tenant_id, cost=len(envelope.quotes))
     decoded = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
     del envelope
     items = {i: msgspec.json.encode(BulkItem(i, error=_problem(e))) for i, e in enumerate(decoded)

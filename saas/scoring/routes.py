@@ -31,5 +31,5 @@ async def create_risk_scores(
 ) -> RiskScoreResponse:
     """Score telematics feature vectors with the shared model under the tenant's mapping."""
     data = await read_body(request, RiskScoreRequest)
-    limiter.take(principal.tenant_id, cost=len(data.drivers))
+    await limiter.acquire(principal.tenant_id, cost=len(data.drivers))
     return await risk_scores.score_and_record(principal.tenant_id, data, explain)

@@ -23,11 +23,11 @@ from saas.errors import Forbidden, Unauthenticated
 from saas.metrics import Metrics
 from saas.settings import Settings
 from saas.tenancy.keys import Principal, authenticate
-from saas.tenancy.ratelimit import TenantRateLimiter
+from saas.tenancy.ratelimit import RateLimiter
 
 DatabaseDep = NamedDependency[Database]
 """The process's database, injected by name (the app factory provides it as ``db``)."""
-LimiterDep = NamedDependency[TenantRateLimiter]
+LimiterDep = NamedDependency[RateLimiter]
 """The per-tenant rate limiter, provided as ``limiter``."""
 MetricsDep = NamedDependency[Metrics]
 """The process's Prometheus metrics, provided as ``metrics``."""

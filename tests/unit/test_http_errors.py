@@ -182,3 +182,16 @@ def test_routing_errors_are_problems(client: TestClient[Litestar], method: str, 
     response = client.request(method, path)
     assert response.status_code == status and response.headers["content-type"] == "application/problem+json"
     assert (response.json()["type"], response.json()["title"]) == (kind, title)
+
+
+def test_a_database_that_is_shutting_down_is_unreachable_not_a_bug() -> None:
+    from asyncpg.exceptions import CannotConnectNowError
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from saas.http_errors import unreachable
+
+    adapter_error = RuntimeError("the database system is shutting down")
+    adapter_error.__cause__ = CannotConnectNowError("the database system is shutting down")
+    assert unreachable(DBAPIError("connect", None, adapter_error))
+    assert unreachable(ConnectionRefusedError(111, "refused"))
+    assert not unreachable(IntegrityError("insert", None, RuntimeError("duplicate key")))
