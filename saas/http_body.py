@@ -20,12 +20,16 @@ import msgspec
 from litestar import Request
 from litestar.di import Provide
 from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.params import Body, PathParameter
 
 from saas.errors import MalformedJson, ValidationFailed
 from saas.http_errors import validation_problem
 
 T = TypeVar("T")
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""Every id a path carries (decision uuids, rate-version content hashes): refusing anything else at
+the door keeps NUL bytes and 10 KB strings away from the database, where they were a 500."""
+PathId = Annotated[str, PathParameter(pattern=ID_PATTERN, max_length=64, description="an id, as returned")]
 
 
 class _Pairs(list[tuple[str, Any]]):

@@ -125,7 +125,9 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     kind = _LITESTAR_TYPES.get(status, "http-error")
     if status == 400 and _caused_by(exc, msgspec.DecodeError):
         kind, detail = "malformed-json", f"request body is not valid JSON: {detail}"
-    return _respond(Problem(type=kind, title=_TITLES.get(kind, detail[:80]), status=status, detail=detail))
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+    return _respond(Problem(type=kind, title=_TITLES.get(kind, detail[:80]), status=status, detail=detail),
+                    headers or None)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -41,6 +41,11 @@ EFFECTIVE_DATE_HORIZON_DAYS = 730
 """How far ahead a policy may take effect (two years): a date decades ahead is a typo, and no rate
 table filed today can be said to be in effect then."""
 MAX_DEDUCTIBLE = Decimal(10_000)
+AMOUNT_SCHEMA = {"extra": {
+    "type": None, "one_of": [{"type": "number"}, {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"}],
+    "description": "dollars and cents, as a JSON number or a string: 500, \"500\", \"500.00\""}}
+"""An amount is decoded from a JSON number or string alike; the OpenAPI document says both (``extra``
+is what Litestar copies onto the generated schema)."""
 
 CoverageLevel = Literal["basic", "standard", "premium"]
 Transaction = Literal["new", "renewal"]
@@ -101,7 +106,7 @@ class Coverages(Struct, forbid_unknown_fields=True, frozen=True):
     comprehensive: bool = True
     pip: bool = False
     uninsured_motorist: bool = False
-    deductible: Decimal = Decimal("500")
+    deductible: Annotated[Decimal, Meta(extra_json_schema=AMOUNT_SCHEMA)] = Decimal("500")
 
     def __post_init__(self) -> None:
         """An amount in dollars and cents; whether the rate table offers it is checked when rating."""

@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post, route
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, QueryParameter
 
-from saas.http_body import decode_body, documented_body, read_body
+from saas.http_body import PathId, decode_body, documented_body, read_body
+from saas.openapi import extended
+from saas.quote.schemas import StateCode
 from saas.rates import examples
 from saas.rates.diff import RateDiff, render_text
 from saas.rates.impact_render import render_svg
@@ -26,6 +29,7 @@ from saas.rates.schemas import (
     DraftRequest,
     RejectRequest,
     RollbackRequest,
+    Status,
     TestRequest,
     TestRun,
     VersionDetail,
@@ -42,11 +46,21 @@ DRAFT = frozenset({"admin"})
 TEST = frozenset({"admin", "approver"})
 APPROVE = frozenset({"approver"})
 READ = frozenset({"admin", "approver", "compliance"})
-Id = FromPath[str]
+Id = PathId
+VERSION_LINKS = {name: (operation, {"version_id": "$response.body#/id"}) for name, operation in (
+    ("GetVersion", "getRateVersion"), ("DiffVersion", "diffRateVersion"), ("TestVersion", "testRateVersion"),
+    ("ApproveVersion", "approveRateVersion"), ("RejectVersion", "rejectRateVersion"),
+    ("DeployVersion", "deployRateVersion"))}
+"""A drafted version's id is what every other rate-version operation takes."""
+AGAINST = r"^(deployed|[A-Za-z0-9_-]{1,64})$"
+CONFLICTS = {"problems": (409,)}
+"""Workflow steps answer 409 when the version is in the wrong status for them."""
 
 
 @post("/v1/rate-versions", operation_id="draftRateVersion", tags=["rates"], status_code=201, guards=[allow(DRAFT)],
-      dependencies=documented_body(DraftRequest, examples.DRAFT))
+      dependencies=documented_body(DraftRequest, examples.DRAFT), operation_class=extended(201, links=VERSION_LINKS),
+      responses={200: ResponseSpec(data_container=VersionSummary, generate_examples=False,
+                                   description="a version of the same content already exists: it is returned")})
 async def draft_version(rate_versions: RateVersionsDep, principal: PrincipalDep,
                         request: Request[Any, Any, Any]) -> Response[VersionSummary]:
     """Propose a rate table: 201 with a new draft, 200 with the existing version of the same content."""
@@ -60,8 +74,8 @@ async def draft_version(rate_versions: RateVersionsDep, principal: PrincipalDep,
 @get("/v1/rate-versions", operation_id="listRateVersions", tags=["rates"], guards=[allow(READ)])
 async def list_versions(
     db: DatabaseDep, principal: PrincipalDep,
-    us_state: Annotated[str | None, QueryParameter(name="state", description="two-letter state")] = None,
-    product: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
+    us_state: Annotated[StateCode | None, QueryParameter(name="state", description="two-letter state")] = None,
+    product: FromQuery[Literal["auto"] | None] = None, status: FromQuery[Status | None] = None,
 ) -> VersionLog:
     """The log of the tenant's rate versions, newest first, with who, when and why."""
     async with db.sessions() as session:
@@ -76,9 +90,11 @@ async def get_version(db: DatabaseDep, principal: PrincipalDep, version_id: Id) 
         return await version_detail(session, principal.tenant_id, version_id)
 
 
-@get("/v1/rate-versions/{version_id:str}/diff", operation_id="diffRateVersion", tags=["rates"], guards=[allow(READ)])
+@get("/v1/rate-versions/{version_id:str}/diff", operation_id="diffRateVersion", tags=["rates"], guards=[allow(READ)],
+     operation_class=extended(200, media={"text/plain; charset=utf-8": "the changes as text (format=text)"}))
 async def diff_version(
-    db: DatabaseDep, principal: PrincipalDep, version_id: Id, against: FromQuery[str] = "deployed",
+    db: DatabaseDep, principal: PrincipalDep, version_id: Id,
+    against: Annotated[str, QueryParameter(pattern=AGAINST, description="'deployed' or a version id")] = "deployed",
     fmt: Annotated[Literal["json", "text"], QueryParameter(name="format")] = "json",
 ) -> Response[Any]:
     """Factor-level changes against the deployed version or another version (``?against=<id>``)."""
@@ -90,7 +106,9 @@ async def diff_version(
 
 
 @post("/v1/rate-versions/{version_id:str}/test", operation_id="testRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(TEST)], dependencies=documented_body(TestRequest, examples.TEST))
+      guards=[allow(TEST)], dependencies=documented_body(TestRequest, examples.TEST), opt=CONFLICTS,
+      operation_class=extended(200, media={"text/plain; charset=utf-8": "the impact exhibit as text (format=text)",
+                                           "image/svg+xml": "the impact exhibit as a chart (format=svg)"}))
 async def test_version(
     rate_versions: RateVersionsDep, principal: PrincipalDep, version_id: Id, request: Request[Any, Any, Any],
     fmt: Annotated[Literal["json", "text", "svg"], QueryParameter(name="format")] = "json",
@@ -105,14 +123,14 @@ async def test_version(
 
 
 @post("/v1/rate-versions/{version_id:str}/approve", operation_id="approveRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(APPROVE)])
+      guards=[allow(APPROVE)], opt=CONFLICTS)
 async def approve_version(rate_versions: RateVersionsDep, principal: PrincipalDep, version_id: Id) -> VersionSummary:
     """Four eyes: an approver who is not the author, after an impact test of this exact content."""
     return await rate_versions.approve(principal, version_id)
 
 
 @post("/v1/rate-versions/{version_id:str}/reject", operation_id="rejectRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(APPROVE)], dependencies=documented_body(RejectRequest, examples.REJECT))
+      guards=[allow(APPROVE)], dependencies=documented_body(RejectRequest, examples.REJECT), opt=CONFLICTS)
 async def reject_version(rate_versions: RateVersionsDep, principal: PrincipalDep, version_id: Id,
                          request: Request[Any, Any, Any]) -> VersionSummary:
     body = await read_body(request, RejectRequest)
@@ -120,7 +138,7 @@ async def reject_version(rate_versions: RateVersionsDep, principal: PrincipalDep
 
 
 @post("/v1/rate-versions/{version_id:str}/deploy", operation_id="deployRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(DRAFT)], dependencies=documented_body(DeployRequest, examples.DEPLOY))
+      guards=[allow(DRAFT)], dependencies=documented_body(DeployRequest, examples.DEPLOY), opt=CONFLICTS)
 async def deploy_version(rate_versions: RateVersionsDep, principal: PrincipalDep, version_id: Id,
                          request: Request[Any, Any, Any]) -> VersionSummary:
     """Put an approved version in force (a future date schedules it); one per state, product and date."""
@@ -130,7 +148,7 @@ async def deploy_version(rate_versions: RateVersionsDep, principal: PrincipalDep
 
 
 @post("/v1/rate-versions/rollback", operation_id="rollbackRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(DRAFT)], dependencies=documented_body(RollbackRequest, examples.ROLLBACK))
+      guards=[allow(DRAFT)], dependencies=documented_body(RollbackRequest, examples.ROLLBACK), opt=CONFLICTS)
 async def rollback_version(rate_versions: RateVersionsDep, principal: PrincipalDep,
                            request: Request[Any, Any, Any]) -> VersionSummary:
     """Redeploy the version in force before the current one (a new deployment; history is kept)."""
@@ -138,5 +156,12 @@ async def rollback_version(rate_versions: RateVersionsDep, principal: PrincipalD
     return await rate_versions.rollback(principal, body.state, body.product)
 
 
-ROUTES = [draft_version, list_versions, get_version, diff_version, test_version, approve_version, reject_version,
-          deploy_version, rollback_version]
+@route("/v1/rate-versions", http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
+def rate_versions_options() -> Response[None]:
+    """Litestar builds the automatic OPTIONS answer of a path from its first handler only, so this
+    path, served by two handlers (list and draft), would answer ``Allow: OPTIONS, POST``."""
+    return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
+
+
+ROUTES = [rate_versions_options, draft_version, list_versions, get_version, diff_version, test_version,
+          approve_version, reject_version, deploy_version, rollback_version]

@@ -14,6 +14,7 @@ from litestar.params import QueryParameter
 from saas.errors import PayloadTooLarge, SaasError
 from saas.http_body import check_structure, decode_checked, documented_body, read_body
 from saas.http_errors import problem_of
+from saas.openapi import extended
 from saas.quote.examples import EXAMPLE_QUOTE
 from saas.quote.schemas import Quote
 from saas.rating.quoting import QuoteService
@@ -31,7 +32,9 @@ BULK_EXAMPLES = [Example(summary="Two quotes", value={"quotes": [EXAMPLE_QUOTE, 
 
 
 @post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201, guards=[allow(RATE)],
-      dependencies=documented_body(Quote, QUOTE_EXAMPLES))
+      dependencies=documented_body(Quote, QUOTE_EXAMPLES), operation_class=extended(201, links={
+          "GetDecision": ("getDecision", {"decision_id": "$response.body#/decision_id"}),
+          "ReplayDecision": ("replayDecision", {"decision_id": "$response.body#/decision_id"})}))
 async def create_quote(
     quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, principal: PrincipalDep,
     request: Request[Any, Any, Any], explain: Explain = True,

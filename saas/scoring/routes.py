@@ -10,6 +10,7 @@ from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
 from saas.http_body import documented_body, read_body
+from saas.openapi import extended
 from saas.scoring.schemas import RiskScoreRequest, RiskScoreResponse
 from saas.scoring.service import RiskScoreService
 from saas.tenancy.guards import RATE, LimiterDep, PrincipalDep, allow
@@ -24,7 +25,9 @@ EXAMPLES = [Example(summary="One Texas driver", value={"drivers": [{"driver_id":
 
 
 @post("/v1/risk-scores", operation_id="createRiskScores", tags=["scoring"], status_code=200, guards=[allow(RATE)],
-      dependencies=documented_body(RiskScoreRequest, EXAMPLES))
+      dependencies=documented_body(RiskScoreRequest, EXAMPLES), operation_class=extended(200, links={
+          "GetDecision": ("getDecision", {"decision_id": "$response.body#/scores/0/decision_id"}),
+          "ReplayDecision": ("replayDecision", {"decision_id": "$response.body#/scores/0/decision_id"})}))
 async def create_risk_scores(
     risk_scores: RiskScoresDep, limiter: LimiterDep, principal: PrincipalDep, request: Request[Any, Any, Any],
     explain: Annotated[bool, QueryParameter(name="explain", description="Include per-feature contributions.")] = True,

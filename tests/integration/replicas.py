@@ -7,7 +7,6 @@ is the fixture's own, so stopping it disturbs no other test.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -41,7 +40,8 @@ class Replicas:
         return {"Authorization": f"Bearer {self.keys[(tenant, role)]}"}
 
 
-async def prepare(url: str, redis_url: str) -> dict[tuple[str, str], str]:
+async def prepare(url: str, redis_url: str | None, roles: tuple[str, ...] = ("rating", "compliance", "approver")
+                  ) -> dict[tuple[str, str], str]:
     """Migrate, import the shipped rate tables once (as ``saas db upgrade`` does) and create keys."""
     settings = msgspec.structs.replace(load_settings(), database_url=url, redis_url=redis_url)
     runtime = Runtime.load(settings)
@@ -55,7 +55,7 @@ async def prepare(url: str, redis_url: str) -> dict[tuple[str, str], str]:
     try:
         async with database.session_scope() as session:
             for tenant in ("partner-a", "partner-b"):
-                for role in ("rating", "compliance", "approver"):
+                for role in roles:
                     _, keys[(tenant, role)] = await create_key(session, tenant, role, f"replica {role}")
     finally:
         await database.dispose()
@@ -63,8 +63,8 @@ async def prepare(url: str, redis_url: str) -> dict[tuple[str, str], str]:
 
 
 @contextmanager
-def serving(database_url: str, redis_url: str, count: int = 2, per_minute: int = 600) -> Iterator[list[str]]:
-    env = os.environ | {"SAAS_DATABASE_URL": database_url, "SAAS_REDIS_URL": redis_url,
+def serving(database_url: str, redis_url: str | None, count: int = 2, per_minute: int = 600) -> Iterator[list[str]]:
+    env = os.environ | {"SAAS_DATABASE_URL": database_url, "SAAS_REDIS_URL": redis_url or "",
                         "SAAS_RATE_LIMIT_PER_MINUTE": str(per_minute), "PYTHONPATH": str(ROOT)}
     logs = Path(tempfile.mkdtemp(prefix="saas-replicas-"))
     ports = [free_port() for _ in range(count)]
@@ -104,5 +104,3 @@ def wait_ready(urls: list[str], processes: list[subprocess.Popen[bytes]], logs: 
         time.sleep(0.2)
 
 
-def prepare_sync(url: str, redis_url: str) -> dict[tuple[str, str], str]:
-    return asyncio.run(prepare(url, redis_url))

@@ -182,6 +182,8 @@ def test_routing_errors_are_problems(client: TestClient[Litestar], method: str, 
     response = client.request(method, path)
     assert response.status_code == status and response.headers["content-type"] == "application/problem+json"
     assert (response.json()["type"], response.json()["title"]) == (kind, title)
+    assert set((response.headers.get("allow") or "").replace(" ", "").split(",")) == \
+        ({"POST", "OPTIONS"} if status == 405 else {""})
 
 
 def test_a_database_that_is_shutting_down_is_unreachable_not_a_bug() -> None:
