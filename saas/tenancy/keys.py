@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from msgspec import Struct
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.clock import utc_timestamp
@@ -78,9 +78,13 @@ def _check_new_key(tenant_id: str, role: str, name: str) -> None:
 
 
 async def _key_by_id(session: AsyncSession, key_id: str) -> ApiKey | None:
-    """The one unscoped read: a key is how its tenant is learnt. Always fresh from the database."""
-    stmt = select(ApiKey).where(ApiKey.id == key_id).execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The one unscoped read: a key is how its tenant is learnt. Always fresh from the database.
+    On PostgreSQL row security hides every key until a tenant is set, so the read goes through the
+    ``saas_api_key`` SECURITY DEFINER function, which returns exactly the key with that id."""
+    stmt: Any = select(ApiKey).where(ApiKey.id == key_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = select(ApiKey).from_statement(text("SELECT * FROM saas_api_key(:key_id)").bindparams(key_id=key_id))
+    return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
 
 
 async def create_key(session: AsyncSession, tenant_id: str, role: str, name: str) -> tuple[ApiKeyInfo, str]:

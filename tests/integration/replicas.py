@@ -54,7 +54,7 @@ async def prepare(url: str, redis_url: str | None, roles: tuple[str, ...] = ("ra
     database = Database(url)
     try:
         async with database.session_scope() as session:
-            for tenant in ("partner-a", "partner-b"):
+            for tenant in ("partner-a", "partner-b", "fleet-co"):
                 for role in roles:
                     _, keys[(tenant, role)] = await create_key(session, tenant, role, f"replica {role}")
     finally:

@@ -32,9 +32,8 @@ TIME_BUDGET_S = 20
 
 @pytest.fixture(scope="module")
 async def contract_server(postgres_server: PostgresServer) -> Any:
-    url = postgres_server.create_database("contract")
-    keys = await prepare(url, None, roles=ROLES)
-    with serving(url, None, count=1, per_minute=1_000_000) as (base,):
+    keys = await prepare(postgres_server.create_database("contract"), None, roles=ROLES)
+    with serving(postgres_server.app_role("contract"), None, count=1, per_minute=1_000_000) as (base,):
         yield base, keys
 
 

@@ -34,7 +34,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0003"
+        assert version == "0004"
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)

@@ -34,10 +34,10 @@ def own_postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="module")
 async def replicas(own_postgres: PostgresServer, redis_url: str) -> AsyncIterator[Replicas]:
-    url = own_postgres.create_database("replicas")
-    keys = await prepare(url, redis_url)
-    with serving(url, redis_url, per_minute=PER_MINUTE) as urls:
-        yield Replicas(own_postgres, url, urls, keys)
+    keys = await prepare(own_postgres.create_database("replicas"), redis_url)
+    app_url = own_postgres.app_role("replicas")  # the replicas connect as production does: row security on
+    with serving(app_url, redis_url, per_minute=PER_MINUTE) as urls:
+        yield Replicas(own_postgres, app_url, urls, keys)
 
 
 def risk_body(drivers: int) -> dict[str, object]:
@@ -104,13 +104,13 @@ async def test_postgres_restart_under_load_is_503_then_resumes_losing_nothing(re
     async def load(client: httpx.AsyncClient, url: str) -> None:
         while not stop.is_set():
             response = await client.post(f"{url}/v1/quotes?explain=false", json=quote,
-                                         headers=replicas.auth("partner-b"))
+                                         headers=replicas.auth("fleet-co"))  # a tenant with its whole quota
             decision = response.json().get("decision_id") if response.status_code == 201 else None
             if response.status_code == 503:
                 assert response.headers["retry-after"] == "1"
                 assert response.json()["type"] == "service-unavailable"
             outcomes.append((time.perf_counter(), response.status_code, decision))
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.03)
 
     async with httpx.AsyncClient(timeout=30) as client:
         workers = [asyncio.create_task(load(client, url)) for url in replicas.urls for _ in range(2)]
@@ -131,9 +131,9 @@ async def test_postgres_restart_under_load_is_503_then_resumes_losing_nothing(re
         assert resumed < 1.0
         accepted = [decision for _, status, decision in outcomes if status == 201]
         for decision in accepted:
-            found = await client.get(f"{replicas.urls[0]}/v1/decisions/{decision}", headers=replicas.auth("partner-b"))
+            found = await client.get(f"{replicas.urls[0]}/v1/decisions/{decision}", headers=replicas.auth("fleet-co"))
             assert found.status_code == 200, f"accepted quote {decision} was lost"
         verified = await client.get(f"{replicas.urls[1]}/v1/audit/verify",
-                                    headers=replicas.auth("partner-b", "compliance"))
+                                    headers=replicas.auth("fleet-co", "compliance"))
         assert verified.json()["ok"] is True
         assert verified.json()["checked"] >= len(accepted)
