@@ -152,3 +152,20 @@ async def test_malformed_json_without_a_valid_key_is_401(api: Api, path: str, he
     response = await api.client.post(path, content=b"{not json" + DEEP, headers=headers)
     assert response.status_code == 401, response.text
     assert response.json()["type"] == "unauthenticated"
+
+
+async def test_a_bulk_larger_than_a_whole_minute_of_quota_is_413_not_429(api: Api) -> None:
+    from saas.tenancy.ratelimit import TenantRateLimiter
+
+    original = api.runtime.limiter
+    api.runtime.limiter = TenantRateLimiter(5)
+    try:
+        body = json.dumps({"quotes": [EXAMPLE_QUOTE] * 6}).encode()
+        response = await post(api, "/v1/quotes/bulk?explain=false", body)
+        assert response.status_code == 413, response.text
+        assert response.json()["type"] == "payload-too-large"
+        assert "6 quotes in one request exceed the tenant's whole quota of 5" in response.json()["detail"]
+        fits = await post(api, "/v1/quotes/bulk?explain=false", json.dumps({"quotes": [EXAMPLE_QUOTE] * 5}).encode())
+        assert fits.status_code == 200 and fits.json()["succeeded"] == 5  # the refused request spent nothing
+    finally:
+        api.runtime.limiter = original
