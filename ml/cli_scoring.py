@@ -10,13 +10,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from ml import artifacts
 from ml.cli_tables import add_table_options, load_frame, model_dir
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy, pandas and xgboost are imported by the handlers: the parser stays light
+    import numpy as np
+    import pandas as pd
+
     from saas.scoring.model import RiskModel
 
 PREDICTION_COLUMNS = {"count:poisson": "frequency", "reg:gamma": "severity", "reg:squarederror": "risk"}
@@ -49,6 +48,8 @@ def table_matrix(model: RiskModel, frame: pd.DataFrame) -> np.ndarray:
 def run_predict(args: argparse.Namespace) -> int:
     """One row out per row in: the kept columns, the prediction (named after the objective: frequency
     per unit of exposure, severity or risk) and the margin (its log for the log-link objectives)."""
+    import pandas as pd
+
     from saas.scoring.model import RiskModel
 
     model = RiskModel.load(model_dir(args))
@@ -63,6 +64,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from ml import artifacts
 
     directory = model_dir(args)
     meta, metrics = artifacts.read_meta(directory), artifacts.read_metrics(directory)
@@ -97,6 +99,8 @@ def report_premium(args: argparse.Namespace, frequency_dir: Path) -> int:
 
 
 def run_drift(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from saas.scoring.drift import drift_report
     from saas.scoring.model import RiskModel
 

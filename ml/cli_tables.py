@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ml.data import join_claims, parse_clip, read_table
-from ml.synth import synthesize
 from saas.settings import load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SYNTHETIC_ROWS = 20_000
 """Rows of the shipped default model: ml/artifacts/default is ``saas ml train --force-retrain``."""
@@ -40,6 +40,8 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
 
 def _clip(text: str) -> tuple[str, float]:
     try:
+        from ml.data import parse_clip
+
         return parse_clip(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
@@ -50,6 +52,9 @@ def model_dir(args: argparse.Namespace) -> Path:
 
 
 def load_frame(args: argparse.Namespace) -> pd.DataFrame:
+    from ml.data import join_claims, read_table
+    from ml.synth import synthesize
+
     if args.data is None:
         rows = args.rows or SYNTHETIC_ROWS
         print(f"synthesizing {rows} rows (v3 generator, seed {args.seed})")

@@ -8,12 +8,13 @@ from typing import Any
 from litestar import Litestar, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
+from saas.openapi import COMPONENTS, document
 from saas.rates.routes import ROUTES as RATE_ROUTES
 from saas.rating.routes import create_quote, create_quotes_bulk
 from saas.runtime import Runtime
@@ -31,7 +32,9 @@ def healthz(state: State) -> dict[str, Any]:
     return {"status": "ok", "tenants": tenants, "model": rt.model.version, "code": rt.code_version}
 
 
-@get("/readyz", operation_id="readyz", tags=["operations"])
+@get("/readyz", operation_id="readyz", tags=["operations"],
+     responses={503: ResponseSpec(data_container=dict[str, str], description="the database is unreachable",
+                                  generate_examples=False)})
 async def readyz(state: State) -> Response[dict[str, Any]]:
     """Readiness: configuration loaded and the database reachable."""
     rt: Runtime = state.runtime
@@ -96,19 +99,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def shutdown(app: Litestar) -> None:
         await rt.close()
 
+    handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
+                export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES]
+    document(handlers)
     return Litestar(
-        route_handlers=[healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision,
-                        replay_decision, export_audit, verify_audit, create_risk_scores, get_shadow_report,
-                        *RATE_ROUTES, *TRIP_ROUTES],
+        route_handlers=handlers,
         dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics_middleware],
-        state=State({"runtime": rt}),
+        state=State({"runtime": rt, "database": _part_of(rt, "db")}),
         on_startup=[startup],
         on_shutdown=[shutdown],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="Telematics rating API", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(title="Telematics rating API", version="1", path="/schema",
+                                     components=COMPONENTS),
         debug=False,
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from saas.catalog import load_catalog_or_raise
 from saas.db import Database, upgrade_schema
-from saas.rating.routes import EXAMPLE_QUOTE
+from saas.quote.examples import EXAMPLE_QUOTE
 from saas.runtime import Runtime
 from saas.settings import load_settings
 from saas.tenancy.keys import create_key

@@ -7,7 +7,11 @@ CLI raise the same errors the API reports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+CARET_WIDTH = 100
+"""Longest source excerpt printed above a caret; a longer line shows the window around the column."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,11 @@ class Location:
         """The offending line with a caret under the column, as compilers print it."""
         if not self.source_line:
             return ""
-        return f"    {self.source_line}\n    {' ' * (self.col - 1)}^"
+        line, col = self.source_line, self.col
+        if len(line) > CARET_WIDTH:
+            start = max(0, min(col - CARET_WIDTH // 2, len(line) - CARET_WIDTH))
+            line, col = line[start:start + CARET_WIDTH], col - start
+        return f"    {line}\n    {' ' * (col - 1)}^"
 
 
 class SaasError(Exception):
@@ -53,6 +61,30 @@ class ValidationFailed(SaasError):
     def __init__(self, detail: str, *, path: str | None = None, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail, path=path)
         self.errors = errors
+
+
+class MalformedJson(SaasError):
+    """A body that is not JSON we will read: bad syntax, invalid UTF-8, nesting too deep."""
+
+    type = "malformed-json"
+    title = "Malformed JSON"
+
+
+class Unavailable(SaasError):
+    """A dependency (the database) does not answer now; the same request can succeed later."""
+
+    type = "service-unavailable"
+    title = "Service unavailable"
+
+
+FIELD_MARK = re.compile(r"^field `(?P<field>[A-Za-z_][A-Za-z0-9_]*)`: ")
+"""How a struct's ``__post_init__`` names the field it rejects, so the error path can reach it:
+msgspec locates such errors at the struct (``$.coverages``), the field name extends it."""
+
+
+def field_error(field: str, detail: str) -> ValueError:
+    """A ``ValueError`` for ``__post_init__`` that ``http_errors`` locates at ``<struct path>.<field>``."""
+    return ValueError(f"field `{field}`: {detail}")
 
 
 class NotFound(SaasError):

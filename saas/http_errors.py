@@ -16,6 +16,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy import exc as sa_exc
 
 from saas import errors
 
@@ -33,11 +34,15 @@ STATUS: dict[type[errors.SaasError], int] = {
     errors.RatingError: 422,
     errors.ConfigError: 422,
     errors.ModelError: 503,
+    errors.MalformedJson: 400,
+    errors.Unavailable: 503,
 }
+RETRY_AFTER: dict[type[errors.SaasError], str] = {errors.RateLimited: "1", errors.Unavailable: "1"}
+"""Errors a client should simply retry, and after how many seconds."""
 
 _LITESTAR_TYPES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
                    401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}
-_TITLES = {cls.type: cls.title for cls in STATUS} | {"malformed-json": "Malformed JSON"}
+_TITLES = {cls.type: cls.title for cls in STATUS}
 """One title per type (RFC 9457: it does not change between occurrences), whoever raised the error."""
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 
@@ -75,6 +80,9 @@ def validation_problem(exc: msgspec.ValidationError | msgspec.DecodeError, prefi
     text = str(exc)
     match = _AT.search(text)
     path = prefix + (match.group("path") if match else "")
+    field = errors.FIELD_MARK.match(text)
+    if field:
+        text, path = text[field.end():], f"{path}.{field.group('field')}"
     kind = "validation-error" if isinstance(exc, msgspec.ValidationError) else "malformed-json"
     title = "Invalid input" if kind == "validation-error" else "Malformed JSON"
     return Problem(type=kind, title=title, status=422 if kind == "validation-error" else 400,
@@ -87,21 +95,29 @@ def _respond(problem: Problem, headers: dict[str, str] | None = None) -> Respons
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: errors.SaasError) -> Response[bytes]:
-    headers = {"Retry-After": "1"} if isinstance(exc, errors.RateLimited) else None
-    return _respond(problem_of(exc), headers)
+    retry = next((RETRY_AFTER[cls] for cls in type(exc).__mro__ if cls in RETRY_AFTER), None)
+    return _respond(problem_of(exc), {"Retry-After": retry} if retry else None)
 
 
-def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
-    """Litestar's body/parameter validation: keep each field path it names."""
+def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    """Litestar's parameter validation: keep each field path it names, by the name the client sent."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra else {}
     message = str(first.get("message", exc.detail))
     match = _AT.search(message)
-    key = first.get("key")
+    key = _wire_name(request, first.get("key"))
     path = "$" + match.group("path") if match else (f"$.{key}" if key and key != "data" else None)
     return _respond(Problem(type="validation-error", title="Invalid input", status=422,
                             detail=_AT.sub("", message), path=path,
                             errors=[{k: str(v) for k, v in e.items()} for e in extra] or None))
+
+
+def _wire_name(request: Request[Any, Any, Any], key: Any) -> Any:
+    """A query parameter's name in the URL (``from``) rather than the handler's argument (``start``)."""
+    field = request.route_handler.parsed_fn_signature.parameters.get(key) if isinstance(key, str) else None
+    definition = getattr(field, "kwarg_definition", None)
+    alias = getattr(definition, "query", None) or getattr(definition, "name", None)
+    return alias or key
 
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -109,7 +125,9 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     kind = _LITESTAR_TYPES.get(status, "http-error")
     if status == 400 and _caused_by(exc, msgspec.DecodeError):
         kind, detail = "malformed-json", f"request body is not valid JSON: {detail}"
-    return _respond(Problem(type=kind, title=_TITLES.get(kind, detail[:80]), status=status, detail=detail))
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+    return _respond(Problem(type=kind, title=_TITLES.get(kind, detail[:80]), status=status, detail=detail),
+                    headers or None)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -118,6 +136,36 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
         if isinstance(seen, kind):
             return True
         seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """The database (or the network to it) failed: 503 and a retry hint when the failure is one of
+    reaching it, a logged 500 otherwise (a constraint violation is a bug, not an outage)."""
+    if not unreachable(exc):
+        return internal_error_handler(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return domain_error_handler(request, errors.Unavailable("the database is unavailable; retry shortly"))
+
+
+_UNREACHABLE = ("ConnectionError", "ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError",
+                "InterfaceError", "TooManyConnectionsError", "PostgresConnectionError", "InternalClientError")
+"""asyncpg's names for a server that is gone, starting, stopping or out of connections."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached now (as opposed to refusing a statement)."""
+    if isinstance(exc, OSError | TimeoutError | sa_exc.TimeoutError | sa_exc.OperationalError
+                  | sa_exc.InterfaceError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        seen: BaseException | None = exc.orig
+        while seen is not None:  # SQLAlchemy's adapter wraps asyncpg's exception as its cause
+            if isinstance(seen, OSError) or any(cls.__name__ in _UNREACHABLE for cls in type(seen).__mro__):
+                return True
+            seen = seen.__cause__
     return False
 
 
@@ -131,5 +179,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     errors.SaasError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    sa_exc.SQLAlchemyError: unavailable_error_handler,
+    OSError: unavailable_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }

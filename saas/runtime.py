@@ -30,7 +30,7 @@ from saas.scoring.replay import RiskScoreReplayer
 from saas.scoring.selection import TenantModels
 from saas.scoring.service import RiskScoreService
 from saas.settings import ROOT, Settings
-from saas.tenancy.ratelimit import TenantRateLimiter
+from saas.tenancy.ratelimit import RateLimiter, TenantRateLimiter
 from saas.tenancy.service import canonical_config
 from saas.trips import jobs
 from saas.trips.dispatch import RQDispatcher, ThreadDispatcher
@@ -47,6 +47,15 @@ def code_version() -> str:
     return f"{saas.__version__}+{sha}"
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """One quota per tenant across replicas when Redis is configured; per process when embedded."""
+    if settings.redis_url:
+        from saas.tenancy.shared_limit import SharedRateLimiter
+
+        return SharedRateLimiter(settings.redis_url, settings.rate_limit_per_minute)
+    return TenantRateLimiter(settings.rate_limit_per_minute)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -59,7 +68,7 @@ class Runtime:
     quotes: QuoteService
     risk_scores: RiskScoreService
     rate_versions: RateVersions
-    limiter: TenantRateLimiter
+    limiter: RateLimiter
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
     """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
@@ -86,7 +95,7 @@ class Runtime:
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
-                   limiter=TenantRateLimiter(settings.rate_limit_per_minute), trips=trips, code_version=version)
+                   limiter=rate_limiter(settings), trips=trips, code_version=version)
 
     async def start(self, *, watch: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
@@ -101,6 +110,9 @@ class Runtime:
             self.rates.watch()
 
     async def close(self) -> None:
+        close_limiter = getattr(self.limiter, "close", None)
+        if close_limiter is not None:
+            await close_limiter()
         await self.rates.close()
         await self.decisions.close()
         await self.db.dispose()

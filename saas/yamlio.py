@@ -25,6 +25,10 @@ from saas.suggestions import did_you_mean
 MAX_YAML_BYTES = 256 * 1024
 """Largest configuration file accepted; real tenant and ruleset files are a few kilobytes."""
 
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of mappings and lists accepted; real files nest five levels. Composing and
+building are recursive, so without a cap a 2 KB file of nested lists exhausts the stack."""
+
 MAX_RETRIES = 50
 """How many problems one file may report before we stop collecting."""
 
@@ -32,9 +36,23 @@ T = TypeVar("T")
 
 
 class NoAliasLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors and aliases outright instead of expanding them."""
+    """A SafeLoader that refuses anchors and aliases outright instead of expanding them, and
+    nesting deeper than ``MAX_YAML_DEPTH``."""
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark
+            )
+        self.depth += 1
+        try:
+            return self._compose_checked(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _compose_checked(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(

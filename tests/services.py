@@ -85,6 +85,25 @@ class PostgresServer:
         self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
         return self.url(name)
 
+    def app_role(self, database: str, role: str = "saas_app") -> str:
+        """A login role that owns nothing in ``database`` and may read and write its tables, as the API
+        connects in production (row security applies to it); returns its URL."""
+        grants = (f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+                  f"CREATE ROLE {role} LOGIN; END IF; END $$; "
+                  f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; "
+                  f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};")
+        self._run(str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+                  "-v", "ON_ERROR_STOP=1", "-c", grants)
+        return f"postgresql+asyncpg://{role}@127.0.0.1:{self.port}/{database}"
+
+    def pause(self) -> None:
+        """Stop the server as an operator would (``-m fast``: sessions terminated), keeping its data."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port."""
+        self._pg_ctl_start()
+
     def stop(self) -> None:
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")

@@ -6,12 +6,10 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from saas.audit.export import verify_export
-from saas.audit.service import export
-from saas.db import run_in_session
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +31,9 @@ def _moment(text: str) -> dt.datetime:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from saas.audit.service import export
+    from saas.db import run_in_session
+
     async def write(session: AsyncSession) -> None:
         async for chunk in export(session, args.tenant, args.start, args.end, args.fmt):
             sys.stdout.buffer.write(chunk)
@@ -44,6 +45,8 @@ def _export(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """Exit 0 when the whole file verifies, 1 naming the first bad seq otherwise."""
+    from saas.audit.export import verify_export
+
     with args.file.open(encoding="utf-8", newline="") as lines:
         result = verify_export(lines)
     if result.ok:

@@ -32,8 +32,8 @@ async def put_snapshot(session: AsyncSession, kind: SnapshotKind, content: str, 
         raise ValueError(f"unknown snapshot kind {kind!r}")
     key = hash or sha256_hex(content)
     row = upsert(session, Snapshot).values(kind=kind, hash=key, tenant_id=tenant_id, content=content,
-                                  created_at=utc_timestamp())
-    await session.execute(row.on_conflict_do_nothing(index_elements=["kind", "hash"]))
+                                  created_at=utc_timestamp()).on_conflict_do_nothing(index_elements=["kind", "hash"])
+    await session.execute(SnapshotRepository(session, tenant_id).scoped(row) if tenant_id else row)
     return key
 
 

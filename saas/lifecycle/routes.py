@@ -10,15 +10,14 @@ from litestar.params import QueryParameter
 
 from saas.lifecycle.schemas import ShadowReport
 from saas.lifecycle.service import shadow_report
-from saas.tenancy.guards import COMPLIANCE, DatabaseDep, PrincipalDep, require
+from saas.tenancy.guards import COMPLIANCE, DatabaseDep, PrincipalDep, allow
 
 
-@get("/v1/models/shadow-report", operation_id="shadowReport", tags=["models"])
+@get("/v1/models/shadow-report", operation_id="shadowReport", tags=["models"], guards=[allow(COMPLIANCE)])
 async def get_shadow_report(
     db: DatabaseDep, principal: PrincipalDep,
     since: Annotated[dt.date | None, QueryParameter(description="first day of quotes to include")] = None,
 ) -> ShadowReport:
     """Premium change distribution, bands and tier migrations had the tenant's shadow model been live."""
-    require(principal, COMPLIANCE)
     async with db.sessions() as session:
         return await shadow_report(session, principal.tenant_id, since)

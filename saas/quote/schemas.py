@@ -15,11 +15,37 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from saas.errors import field_error
+
 StateCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="US state, two letters")]
 Zip = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="5-digit ZIP code")]
 Count = Annotated[int, Meta(ge=0, le=100)]
 Ratio = Annotated[float, Meta(ge=0.0, le=1.0)]
 Rate = Annotated[float, Meta(ge=0.0, le=10_000.0)]
+_INVISIBLE = r"\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff"
+FREE_TEXT = rf"^[^\x00-\x1f{_INVISIBLE}]*$"
+MULTILINE_TEXT = rf"^[^\x00-\x08\x0b-\x1f{_INVISIBLE}]*$"
+"""Free text a partner sends (references, ids, messages) is echoed in responses, logs, CSV exports
+and rate-version histories: control characters (NUL, escape, line breaks), zero-width and bidi
+override characters (which make ``txet`` read as ``text``) and lone surrogates are refused.
+``MULTILINE_TEXT`` (messages) also allows tabs and line breaks."""
+
+
+def free_text(max_length: int, min_length: int = 0, *, multiline: bool = False) -> Meta:
+    """Constraints of a ``str`` of printable characters only: ``Annotated[str, free_text(100)]``."""
+    return Meta(min_length=min_length, max_length=max_length, pattern=MULTILINE_TEXT if multiline else FREE_TEXT,
+                description="printable text: no control, zero-width or bidi characters")
+
+
+EFFECTIVE_DATE_HORIZON_DAYS = 730
+"""How far ahead a policy may take effect (two years): a date decades ahead is a typo, and no rate
+table filed today can be said to be in effect then."""
+MAX_DEDUCTIBLE = Decimal(10_000)
+AMOUNT_SCHEMA = {"extra": {
+    "type": None, "one_of": [{"type": "number"}, {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"}],
+    "description": "dollars and cents, as a JSON number or a string: 500, \"500\", \"500.00\""}}
+"""An amount is decoded from a JSON number or string alike; the OpenAPI document says both (``extra``
+is what Litestar copies onto the generated schema)."""
 
 CoverageLevel = Literal["basic", "standard", "premium"]
 Transaction = Literal["new", "renewal"]
@@ -43,6 +69,12 @@ class Policy(Struct, forbid_unknown_fields=True, frozen=True):
     prior_insurance: bool = True
     transaction: Transaction = "new"
     """New business or a renewal: rate filings may give each its own effective date."""
+
+    def __post_init__(self) -> None:
+        horizon = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=EFFECTIVE_DATE_HORIZON_DAYS)
+        if self.effective_date > horizon:
+            raise field_error("effective_date", f"must be at most {EFFECTIVE_DATE_HORIZON_DAYS} days ahead "
+                                                f"(on or before {horizon}), got {self.effective_date}")
 
 
 class Vehicle(Struct, forbid_unknown_fields=True, frozen=True):
@@ -74,11 +106,16 @@ class Coverages(Struct, forbid_unknown_fields=True, frozen=True):
     comprehensive: bool = True
     pip: bool = False
     uninsured_motorist: bool = False
-    deductible: Decimal = Decimal("500")
+    deductible: Annotated[Decimal, Meta(extra_json_schema=AMOUNT_SCHEMA)] = Decimal("500")
 
     def __post_init__(self) -> None:
-        if not Decimal(0) <= self.deductible <= Decimal(10_000):
-            raise ValueError(f"deductible must be between 0 and 10000, got {self.deductible}")
+        """An amount in dollars and cents; whether the rate table offers it is checked when rating."""
+        value = self.deductible
+        if (not value.is_finite() or value.is_signed() or int(value.as_tuple().exponent) < -2
+                or value > MAX_DEDUCTIBLE):
+            shown = str(value) if len(str(value)) <= 24 else str(value)[:20] + "..."
+            raise field_error("deductible", f"must be an amount from 0 to {MAX_DEDUCTIBLE} with at most two "
+                                            f"decimals, got {shown}")
 
 
 class Telematics(Struct, forbid_unknown_fields=True, frozen=True):
@@ -103,4 +140,4 @@ class Quote(Struct, forbid_unknown_fields=True, frozen=True):
     drivers: Annotated[list[Driver], Meta(min_length=1, max_length=10)]
     coverages: Coverages = msgspec.field(default_factory=Coverages)
     telematics: Telematics | None = None
-    reference: Annotated[str, Meta(max_length=100)] | None = None
+    reference: Annotated[str, free_text(100)] | None = None

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import msgspec
 
 from saas.errors import ValidationFailed
-from saas.tenancy.keys import Principal
 
 T = TypeVar("T")
 ROLE_OF = {"draft": "admin", "test": "admin", "approve": "approver", "reject": "approver", "deploy": "admin",
@@ -66,8 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
 
 def _run(name: str, args: argparse.Namespace, assemble: Assemble) -> int:
     from saas.rates import cli_actions
+    from saas.tenancy.keys import Principal
 
-    action: Callable[[Any, Principal, argparse.Namespace], Awaitable[str]] = getattr(cli_actions, name)
+    action: Callable[[Any, Any, argparse.Namespace], Awaitable[str]] = getattr(cli_actions, name)
     principal = Principal(args.tenant, f"cli:{args.actor}"[:32], ROLE_OF[name], args.actor)
     try:
         print(asyncio.run(_with_runtime(assemble, lambda rt: action(rt, principal, args))))

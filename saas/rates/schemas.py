@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Raw, Struct
 
-from saas.quote.schemas import StateCode
+from saas.quote.schemas import StateCode, free_text
 from saas.rates.impact import Impact
 
 Status = Literal["draft", "approved", "deployed", "superseded", "rejected"]
 STATUSES: tuple[str, ...] = ("draft", "approved", "deployed", "superseded", "rejected")
-Message = Annotated[str, Meta(min_length=1, max_length=2000)]
+Message = Annotated[str, free_text(2000, min_length=1, multiline=True)]
 MAX_SCENARIOS = 10_000
 
 
@@ -22,7 +22,7 @@ class DraftRequest(Struct, forbid_unknown_fields=True, frozen=True):
 
     table: Raw
     message: Message
-    filing_reference: Annotated[str, Meta(min_length=1, max_length=120)] | None = None
+    filing_reference: Annotated[str, free_text(120, min_length=1)] | None = None
     expiry_date: dt.date | None = None
 
 

@@ -16,9 +16,10 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from saas.db import Database
 from saas.errors import RatingError
@@ -28,6 +29,18 @@ from saas.rating.schemas import RateTableSpec
 
 log = logging.getLogger("saas.rates")
 
+ACTIVE_DEPLOYMENTS: dict[bool, Any] = {
+    False: select(RateDeployment.tenant_id, RateDeployment.state, RateDeployment.product, RateDeployment.kind,
+                  RateDeployment.effective_date, RateVersionRow.id, RateVersionRow.content, RateVersionRow.expiry_date)
+    .join(RateVersionRow, (RateVersionRow.tenant_id == RateDeployment.tenant_id)
+          & (RateVersionRow.id == RateDeployment.version_id))
+    .where(RateDeployment.withdrawn_at.is_(None))
+    .order_by(RateDeployment.effective_date),
+    True: text("SELECT * FROM saas_active_deployments()"),
+}
+"""Every tenant's active deployments, the one cross-tenant read of this cache. On PostgreSQL (True)
+row security hides them until a tenant is set, so the same query runs as the ``SECURITY DEFINER``
+function ``saas_active_deployments`` (migration 0004)."""
 POLL_SECONDS = 1.0
 """How often a process checks the deploy generation: the bound on how stale another replica is."""
 Key = tuple[str, str, str, str]
@@ -78,14 +91,7 @@ class DeployedRates:
         """Read every active deployment and compile each version once (shared across keys)."""
         async with self.db.sessions() as session:
             generation = (await session.execute(select(RateGeneration.generation))).scalar() or 0
-            rows = (await session.execute(
-                select(RateDeployment.tenant_id, RateDeployment.state, RateDeployment.product, RateDeployment.kind,
-                       RateDeployment.effective_date, RateVersionRow.id, RateVersionRow.content,
-                       RateVersionRow.expiry_date)
-                .join(RateVersionRow, (RateVersionRow.tenant_id == RateDeployment.tenant_id)
-                      & (RateVersionRow.id == RateDeployment.version_id))
-                .where(RateDeployment.withdrawn_at.is_(None))
-                .order_by(RateDeployment.effective_date))).all()
+            rows = (await session.execute(ACTIVE_DEPLOYMENTS[session.get_bind().dialect.name == "postgresql"])).all()
         tables: dict[str, RateTable] = {}
         by_key: dict[Key, list[InForce]] = {}
         for tenant, state, product, kind, effective, version_id, content, expiry in rows:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from msgspec import Struct
 
-from saas.errors import RatingError
+from saas.errors import RatingError, ValidationFailed
 from saas.money import ONE, ZERO, add, multiply, round_premium, subtract
 from saas.quote.schemas import Quote
 from saas.rating.controls import Evaluation, FactorControls, RuleAdjustment, rule_reason
@@ -112,17 +112,20 @@ _COVERAGES = (("collision", "collision"), ("comprehensive", "comprehensive"), ("
 
 
 def _deductible_credit(quote: Quote, table: RateTable) -> Decimal | None:
-    """Deductibles belong to physical damage cover: no collision or comprehensive, no credit."""
+    """Deductibles belong to physical damage cover: no collision or comprehensive, no credit.
+
+    The deductible must be one the table lists, exactly: a filed rate has no credit for $750 or
+    $500.0000000001, and rounding to a neighbour would price a contract nobody offered."""
     chosen = quote.coverages
     credits = table.spec.coverages.deductible_credits
     if not credits or not (chosen.collision or chosen.comprehensive):
         return None
-    factor = credits[0].factor
     for row in credits:
-        if row.deductible > chosen.deductible:
-            break
-        factor = row.factor
-    return factor
+        if row.deductible == chosen.deductible:
+            return row.factor
+    offered = ", ".join(f"{row.deductible}" for row in credits)
+    raise ValidationFailed(f"deductible {chosen.deductible} is not offered; the rate table lists {offered}",
+                           path="$.coverages.deductible")
 
 
 def territory_factor(quote: Quote, table: RateTable, controls: FactorControls) -> RatingFactor:

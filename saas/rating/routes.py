@@ -9,49 +9,48 @@ from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import BodyKwarg, QueryParameter
+from litestar.params import QueryParameter
 
-from saas.errors import PayloadTooLarge, SaasError, ValidationFailed
-from saas.http_errors import problem_of, validation_problem
+from saas.errors import PayloadTooLarge, SaasError
+from saas.http_body import check_structure, decode_checked, documented_body, read_body
+from saas.http_errors import problem_of
+from saas.openapi import extended
+from saas.quote.examples import EXAMPLE_QUOTE
 from saas.quote.schemas import Quote
 from saas.rating.quoting import QuoteService
 from saas.rating.responses import BulkItem, BulkRequest, BulkResponse, QuoteResponse
 from saas.rating.service import Priced
-from saas.tenancy.guards import RATE, LimiterDep, MetricsDep, PrincipalDep, SettingsDep, require
-from saas.tenancy.ratelimit import TenantRateLimiter
+from saas.tenancy.guards import RATE, LimiterDep, MetricsDep, PrincipalDep, SettingsDep, allow
+from saas.tenancy.ratelimit import RateLimiter
 
-EXAMPLE_QUOTE: dict[str, Any] = {
-    "policy": {"state": "TX", "zip_code": "75201", "effective_date": "2026-06-01", "coverage_level": "standard"},
-    "vehicle": {"model_year": 2021, "vehicle_type": "sedan", "safety_rating": 5, "theft_risk": "low"},
-    "drivers": [{"age": 38, "years_licensed": 20, "violations": 0, "at_fault_accidents": 0, "primary": True}],
-    "coverages": {"pip": True},
-    "telematics": {"hard_braking_events_per_100mi": 1.5, "aggressive_turning_events_per_100mi": 1.0,
-                   "tailgating_time_ratio": 0.05, "speeding_minutes_per_100mi": 3.0,
-                   "late_night_miles_per_100mi": 1.0, "miles": 900, "prior_claim_count": 0},
-}
 Explain = Annotated[bool, QueryParameter(
     name="explain", description="Include per-feature explanations of the telematics score (slower).")]
 QuotesDep = NamedDependency[QuoteService]
 """The quote service, provided by the app factory as ``quotes``."""
-QuoteBody = Annotated[Quote, BodyKwarg(examples=[Example(summary="A Texas driver", value=EXAMPLE_QUOTE)])]
+QUOTE_EXAMPLES = [Example(summary="A Texas driver", value=EXAMPLE_QUOTE)]
+BULK_EXAMPLES = [Example(summary="Two quotes", value={"quotes": [EXAMPLE_QUOTE, EXAMPLE_QUOTE | {"reference": "b"}]})]
 
 
-@post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201)
+@post("/v1/quotes", operation_id="createQuote", tags=["quotes"], status_code=201, guards=[allow(RATE)],
+      dependencies=documented_body(Quote, QUOTE_EXAMPLES), operation_class=extended(201, links={
+          "GetDecision": ("getDecision", {"decision_id": "$response.body#/decision_id"}),
+          "ReplayDecision": ("replayDecision", {"decision_id": "$response.body#/decision_id"})}))
 async def create_quote(
-    quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, principal: PrincipalDep, data: QuoteBody,
-    explain: Explain = True,
+    quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, principal: PrincipalDep,
+    request: Request[Any, Any, Any], explain: Explain = True,
 ) -> QuoteResponse:
     """Price one policy for the caller's tenant and record the decision in its audit chain."""
-    require(principal, RATE)
-    limiter.take(principal.tenant_id)
-    (result,) = await quotes.quote_and_record(principal.tenant_id, [data], explain=explain)
+    quote = await read_body(request, Quote)
+    await limiter.acquire(principal.tenant_id)
+    (result,) = await quotes.quote_and_record(principal.tenant_id, [quote], explain=explain)
     metrics.quotes.labels(principal.tenant_id, "error" if isinstance(result, SaasError) else "ok").inc()
     if isinstance(result, SaasError):
         raise result
     return result.response
 
 
-@post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200,
+@post("/v1/quotes/bulk", operation_id="createQuotesBulk", tags=["quotes"], status_code=200, guards=[allow(RATE)],
+      dependencies=documented_body(BulkRequest, BULK_EXAMPLES),
       responses={200: ResponseSpec(data_container=BulkResponse, description="one result or error per quote")})
 async def create_quotes_bulk(
     quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep, settings: SettingsDep, principal: PrincipalDep,
@@ -61,7 +60,6 @@ async def create_quotes_bulk(
 
     Body: ``{"quotes": [<quote>, ...]}``. Each quote succeeds or fails on its own; a failed quote
     carries its error with the JSON path inside the request (``$.quotes[3].policy.state``)."""
-    require(principal, RATE)
     body, succeeded, failed = await render_bulk(quotes, limiter, principal.tenant_id, await request.body(),
                                                 limit=settings.bulk_max_quotes, explain=explain)
     metrics.quotes.labels(principal.tenant_id, "ok").inc(succeeded)
@@ -69,14 +67,14 @@ async def create_quotes_bulk(
     return Response(body, media_type=MediaType.JSON)
 
 
-async def render_bulk(quotes: QuoteService, limiter: TenantRateLimiter, tenant_id: str, request_body: bytes, *,
+async def render_bulk(quotes: QuoteService, limiter: RateLimiter, tenant_id: str, request_body: bytes, *,
                       limit: int, explain: bool) -> tuple[bytes, int, int]:
     """Decode, price, record and encode a bulk request; returns the JSON body and the counts.
 
     Results are encoded as soon as their slice is priced and assembled as bytes, so the response is
     never held twice (once as objects, once encoded)."""
     envelope = decode_envelope(request_body, limit)
-    limiter.take(tenant_id, cost=len(envelope.quotes))
+    await limiter.acquire(tenant_id, cost=len(envelope.quotes))
     decoded = [_decode_quote(raw, i) for i, raw in enumerate(envelope.quotes)]
     del envelope
     items = {i: msgspec.json.encode(BulkItem(i, error=_problem(e))) for i, e in enumerate(decoded)
@@ -99,11 +97,10 @@ async def render_bulk(quotes: QuoteService, limiter: TenantRateLimiter, tenant_i
 
 
 def decode_envelope(body: bytes, limit: int) -> BulkRequest:
-    try:
-        envelope = msgspec.json.decode(body, type=BulkRequest)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        problem = validation_problem(exc)
-        raise ValidationFailed(problem.detail, path=problem.path) from None
+    """The envelope with each quote still raw: the whole body must be JSON (400 otherwise), while
+    each quote is then decoded on its own so one invalid quote fails alone."""
+    check_structure(body)
+    envelope = decode_checked(body, BulkRequest)
     if len(envelope.quotes) > limit:
         raise PayloadTooLarge(f"{len(envelope.quotes)} quotes in one request; the limit is {limit}", path="$.quotes")
     return envelope
@@ -111,10 +108,9 @@ def decode_envelope(body: bytes, limit: int) -> BulkRequest:
 
 def _decode_quote(raw: msgspec.Raw, index: int) -> Quote | SaasError:
     try:
-        return msgspec.json.decode(raw, type=Quote)
-    except msgspec.ValidationError as exc:
-        problem = validation_problem(exc, prefix=f"$.quotes[{index}]")
-        return ValidationFailed(problem.detail, path=problem.path)
+        return decode_checked(raw, Quote, prefix=f"$.quotes[{index}]")
+    except SaasError as exc:
+        return exc
 
 
 def _problem(exc: SaasError, prefix: str | None = None) -> dict[str, Any]:

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from saas.quote.schemas import StateCode, Telematics
+from saas.quote.schemas import StateCode, Telematics, free_text
 from saas.scoring.explain import FactorContribution
 
 
 class DriverFeatures(Struct, frozen=True, forbid_unknown_fields=True):
-    driver_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    driver_id: Annotated[str, free_text(100, min_length=1)]
     features: Telematics
 
 

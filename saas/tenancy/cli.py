@@ -1,14 +1,22 @@
-"""``saas keys ...``: create (prints the key once), list and revoke API keys."""
+"""``saas keys ...``: create (prints the key once), list and revoke API keys.
+
+A partner admin runs these in scripts, so they import only the database layer, and only when a
+command runs: building the ``saas`` parser imports nothing heavy.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from saas.db import run_in_session
 from saas.errors import NotFound
 from saas.settings import load_settings
-from saas.tenancy.keys import ROLES, ApiKeyInfo, create_key, list_keys, revoke_key
-from saas.tenancy.service import load_tenants
+
+if TYPE_CHECKING:
+    from saas.tenancy.keys import ApiKeyInfo
+
+ROLES = ("rating", "admin", "approver", "compliance")
+"""``saas.tenancy.keys.ROLES``, repeated for the parser's choices (a unit test keeps them equal)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +40,10 @@ def _row(info: ApiKeyInfo) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
+    from saas.db import run_in_session
+    from saas.tenancy.keys import create_key
+    from saas.tenancy.service import load_tenants
+
     tenants, _ = load_tenants(load_settings().tenants_dir)
     if args.tenant not in tenants:
         known = ", ".join(sorted(tenants)) or "none"
@@ -43,11 +55,17 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from saas.db import run_in_session
+    from saas.tenancy.keys import list_keys
+
     for info in run_in_session(lambda s: list_keys(s, args.tenant)):
         print(_row(info))
     return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
+    from saas.db import run_in_session
+    from saas.tenancy.keys import revoke_key
+
     print(_row(run_in_session(lambda s: revoke_key(s, args.key_id))))
     return 0

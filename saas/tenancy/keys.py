@@ -13,16 +13,16 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from msgspec import Struct
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.clock import utc_timestamp
 from saas.errors import NotFound, Unauthenticated, ValidationFailed
 from saas.tenancy.auth_cache import AUTH_CACHE, AuthCache
-from saas.tenancy.models import ApiKey
+from saas.tenancy.models import ApiKey, KeyGeneration
 from saas.tenancy.scoping import TenantRepository
 
 Role = Literal["rating", "admin", "approver", "compliance"]
@@ -78,9 +78,13 @@ def _check_new_key(tenant_id: str, role: str, name: str) -> None:
 
 
 async def _key_by_id(session: AsyncSession, key_id: str) -> ApiKey | None:
-    """The one unscoped read: a key is how its tenant is learnt. Always fresh from the database."""
-    stmt = select(ApiKey).where(ApiKey.id == key_id).execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The one unscoped read: a key is how its tenant is learnt. Always fresh from the database.
+    On PostgreSQL row security hides every key until a tenant is set, so the read goes through the
+    ``saas_api_key`` SECURITY DEFINER function, which returns exactly the key with that id."""
+    stmt: Any = select(ApiKey).where(ApiKey.id == key_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = select(ApiKey).from_statement(text("SELECT * FROM saas_api_key(:key_id)").bindparams(key_id=key_id))
+    return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
 
 
 async def create_key(session: AsyncSession, tenant_id: str, role: str, name: str) -> tuple[ApiKeyInfo, str]:
@@ -101,7 +105,8 @@ async def list_keys(session: AsyncSession, tenant_id: str) -> list[ApiKeyInfo]:
 
 async def revoke_key(session: AsyncSession, key_id: str, *, tenant_id: str | None = None,
                      cache: AuthCache = AUTH_CACHE) -> ApiKeyInfo:
-    """Revoke now (idempotent). This process forgets the key at once; others within the cache TTL."""
+    """Revoke now (idempotent). This process forgets the key at once; others when they next read the
+    key generation (within ``REVOCATION_CHECK_SECONDS``)."""
     if tenant_id is not None:
         row: ApiKey | None = await KeyRepository(session, tenant_id).get_one_or_none(ApiKey.id == key_id)
     else:
@@ -110,6 +115,8 @@ async def revoke_key(session: AsyncSession, key_id: str, *, tenant_id: str | Non
         raise NotFound(f"API key {key_id} not found")
     if row.revoked_at is None:
         row.revoked_at = utc_timestamp()
+        await session.execute(update(KeyGeneration).where(KeyGeneration.id == 1)
+                              .values(generation=KeyGeneration.generation + 1))
         await session.flush()
     cache.forget_key(key_id)
     return _info(row)
@@ -118,6 +125,9 @@ async def revoke_key(session: AsyncSession, key_id: str, *, tenant_id: str | Non
 async def authenticate(session: AsyncSession, plaintext: str, *, cache: AuthCache = AUTH_CACHE) -> Principal:
     """The principal of a valid, unrevoked key; anything else is Unauthenticated, all alike."""
     cache_key = hashlib.sha256(plaintext.encode("utf-8")).digest()
+    if cache.due():
+        generation = (await session.execute(select(KeyGeneration.generation).where(KeyGeneration.id == 1))).scalar()
+        cache.observe(int(generation or 0))
     cached = cache.get(cache_key)
     if cached is not None:
         return cached

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base
@@ -21,3 +21,15 @@ class ApiKey(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     created_at: Mapped[str] = mapped_column(String(32), nullable=False)
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class KeyGeneration(Base):
+    """One counter bumped by every revocation, in the revoking transaction. Each process reads it
+    at most every ``REVOCATION_CHECK_SECONDS`` while serving from its authentication cache and
+    empties the cache when it moved, so a revoked key stops working everywhere within that bound.
+    Not tenant-owned: it says only that some key, somewhere, was revoked."""
+
+    __tablename__ = "key_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -3,8 +3,11 @@
 Keyed by tenant, not by IP: one partner's batch job behind a NAT must not starve another partner,
 and one partner spreading calls over many addresses must not escape its quota. A token bucket per
 tenant refills continuously; bulk requests cost one token per quote, so the quota is in quotes.
-The bucket lives in the process (per API replica); the per-replica quota is the tenant's quota
-divided by the number of replicas, which the operator sets through ``SAAS_RATE_LIMIT_PER_MINUTE``.
+
+Embedded (no Redis), the bucket lives in the process. With ``SAAS_REDIS_URL`` the bucket lives in
+Redis (``saas.tenancy.shared_limit``) so any number of replicas share one quota per tenant. A
+request costing more than the bucket can ever hold is refused as too large (413), not as a 429
+that no wait would cure.
 """
 
 from __future__ import annotations
@@ -13,8 +16,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-from saas.errors import RateLimited
+from saas.errors import PayloadTooLarge, RateLimited
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """What handlers use: spend ``cost`` of the tenant's quota or raise RateLimited/PayloadTooLarge."""
+
+    async def acquire(self, tenant_id: str, cost: int = 1) -> None: ...
+
+
+def refuse_oversized(cost: int, capacity: float, per_minute: int) -> None:
+    if cost > capacity:
+        raise PayloadTooLarge(f"{cost} quotes in one request exceed the tenant's whole quota of {int(capacity)} "
+                              f"(a full bucket, {per_minute} a minute); split the request", path="$")
 
 
 @dataclass
@@ -26,14 +43,19 @@ class _Bucket:
 class TenantRateLimiter:
     def __init__(self, per_minute: int, *, burst: int | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
         self.rate = per_minute / 60.0
         self.capacity = float(burst if burst is not None else max(per_minute, 1))
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
+    async def acquire(self, tenant_id: str, cost: int = 1) -> None:
+        self.take(tenant_id, cost)
+
     def take(self, tenant_id: str, cost: int = 1) -> None:
         """Spend ``cost`` tokens of the tenant's bucket or raise RateLimited without spending any."""
+        refuse_oversized(cost, self.capacity, self.per_minute)
         now = self._clock()
         with self._lock:
             bucket = self._buckets.get(tenant_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import upsert
 from saas.errors import NotFound
+from saas.tenancy.row_security import TENANT_OPTION
 
 
 class TenantOwned:
@@ -39,8 +40,12 @@ class TenantRepository(Generic[M]):
         self.tenant_id = tenant_id
 
     def statement(self) -> Select[M]:
-        """The base SELECT every read builds on: already restricted to this tenant."""
-        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+        """The base SELECT every read builds on: already restricted to this tenant (and tagged with
+        it, so PostgreSQL's row security is set to the same tenant: ``row_security``)."""
+        return self.scoped(select(self.model).where(self.model.tenant_id == self.tenant_id))
+
+    def scoped(self, statement: Any) -> Any:
+        return statement.execution_options(**{TENANT_OPTION: self.tenant_id})
 
     async def get_one_or_none(self, *where: ColumnElement[bool]) -> M | None:
         result = await self.session.execute(self.statement().where(*where))
@@ -68,17 +73,17 @@ class TenantRepository(Generic[M]):
 
     def update(self, *where: ColumnElement[bool]) -> Update:
         """An UPDATE of this tenant's rows only (add ``.values(...)``); the tenant column is not settable."""
-        return update(self.model).where(self.model.tenant_id == self.tenant_id, *where)
+        return self.scoped(update(self.model).where(self.model.tenant_id == self.tenant_id, *where))
 
     def delete(self, *where: ColumnElement[bool]) -> Delete:
-        return delete(self.model).where(self.model.tenant_id == self.tenant_id, *where)
+        return self.scoped(delete(self.model).where(self.model.tenant_id == self.tenant_id, *where))
 
     def insert(self, **values: Any) -> Any:
         """An INSERT stamped with this tenant that supports ``on_conflict_do_nothing``/``_do_update``."""
         stamped = {**values, "tenant_id": values.get("tenant_id", self.tenant_id)}
         if stamped["tenant_id"] != self.tenant_id:
             raise ValueError(f"row of tenant {stamped['tenant_id']!r} inserted through tenant {self.tenant_id!r}")
-        return upsert(self.session, self.model).values(**stamped)
+        return self.scoped(upsert(self.session, self.model).values(**stamped))
 
     async def execute(self, statement: Any) -> Any:
         return await self.session.execute(statement)
@@ -89,4 +94,5 @@ class SharedOrTenantRepository(TenantRepository[Any]):
     of the model: a tenant reads its own and the shared rows, never another tenant's."""
 
     def statement(self) -> Select[Any]:
-        return select(self.model).where(or_(self.model.tenant_id == self.tenant_id, self.model.tenant_id.is_(None)))
+        return self.scoped(select(self.model).where(or_(self.model.tenant_id == self.tenant_id,
+                                                         self.model.tenant_id.is_(None))))

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 
 TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots", "rate_versions", "rate_version_events",
           "rate_deployments", "rate_test_runs", "rate_generation", "drivers", "trips", "scoring_runs",
-          "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints"}
+          "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints",
+          "key_generation"}
 
 
 async def schema_of(database: Database) -> tuple[set[str], str | None]:
@@ -37,7 +38,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0003"
+        assert version == "0005"
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)

@@ -16,7 +16,7 @@ from saas.settings import ROOT
 pytestmark = pytest.mark.unit
 
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
-                   "http_errors"})
+                   "http_errors", "http_body", "openapi"})
 FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
@@ -24,6 +24,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "yamlio": frozenset({"errors", "suggestions"}),
     "db": frozenset({"settings"}),
     "http_errors": frozenset({"errors"}),
+    "http_body": frozenset({"errors", "http_errors"}),
+    "openapi": frozenset({"http_errors"}),
     "ml": frozenset(),
     "quote": INFRA,
     "tenancy": INFRA | {"quote"},

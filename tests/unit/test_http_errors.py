@@ -37,6 +37,8 @@ CASES: list[tuple[errors.SaasError, int, str, str]] = [
     (errors.RatingError("tenant does not serve FL", path="$.policy.state"), 422, "rating-error", "Cannot rate"),
     (errors.ConfigError([ISSUE]), 422, "config-error", "Invalid configuration"),
     (errors.ModelError("no model artifacts", path="$.model"), 503, "model-error", "Model unavailable"),
+    (errors.MalformedJson("body is not JSON", path="$"), 400, "malformed-json", "Malformed JSON"),
+    (errors.Unavailable("database unreachable", path="$"), 503, "service-unavailable", "Service unavailable"),
 ]
 BY_NAME = {type(exc).__name__: exc for exc, *_ in CASES}
 
@@ -138,7 +140,7 @@ def test_a_raised_domain_error_is_a_problem_response(client: TestClient[Litestar
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == msgspec.to_builtins(problem_of(exc))
-    assert ("retry-after" in response.headers) is (kind == "rate-limited")
+    assert ("retry-after" in response.headers) is (kind in {"rate-limited", "service-unavailable"})
 
 
 @pytest.mark.parametrize("route", ["/crash", "/internal"])
@@ -180,3 +182,18 @@ def test_routing_errors_are_problems(client: TestClient[Litestar], method: str, 
     response = client.request(method, path)
     assert response.status_code == status and response.headers["content-type"] == "application/problem+json"
     assert (response.json()["type"], response.json()["title"]) == (kind, title)
+    assert set((response.headers.get("allow") or "").replace(" ", "").split(",")) == \
+        ({"POST", "OPTIONS"} if status == 405 else {""})
+
+
+def test_a_database_that_is_shutting_down_is_unreachable_not_a_bug() -> None:
+    from asyncpg.exceptions import CannotConnectNowError
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from saas.http_errors import unreachable
+
+    adapter_error = RuntimeError("the database system is shutting down")
+    adapter_error.__cause__ = CannotConnectNowError("the database system is shutting down")
+    assert unreachable(DBAPIError("connect", None, adapter_error))
+    assert unreachable(ConnectionRefusedError(111, "refused"))
+    assert not unreachable(IntegrityError("insert", None, RuntimeError("duplicate key")))

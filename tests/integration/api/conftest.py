@@ -1,4 +1,5 @@
-"""An API on a real PostgreSQL database of its own, with keys for two shipped tenants.
+"""An API on a real PostgreSQL database of its own, with keys for two shipped tenants, connected as
+an application role that does not own the tables, so every API test also runs under row security.
 
 The client talks ASGI in the test's own event loop (httpx's ASGITransport), so the database pool
 the fixtures use is the one the app uses; the app's startup hook (recording snapshots) is called
@@ -15,7 +16,7 @@ import msgspec
 import pytest
 
 from saas.app import create_app
-from saas.db import upgrade_schema
+from saas.db import Database, upgrade_schema
 from saas.runtime import Runtime
 from saas.settings import load_settings
 from saas.tenancy.keys import create_key
@@ -30,6 +31,8 @@ class Api:
     client: httpx.AsyncClient
     runtime: Runtime
     keys: dict[tuple[str, str], str]
+    owner: Database
+    """The tables' owner, for what a test does behind the API's back (editing a row, counting all)."""
 
     def auth(self, tenant: str, role: str = "rating") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[(tenant, role)]}"}
@@ -37,11 +40,12 @@ class Api:
 
 @pytest.fixture(scope="session")
 async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
-    url = postgres_server.create_database("saas_api")
+    owner = Database(postgres_server.create_database("saas_api"))
+    await upgrade_schema(owner)
+    url = postgres_server.app_role("saas_api")  # as in production: not the owner, so row security applies
     settings = msgspec.structs.replace(load_settings(), database_url=url, max_body_bytes=2_000_000,
                                        bulk_max_quotes=2_000)
     runtime = Runtime.load(settings)
-    await upgrade_schema(runtime.db)
     keys = {}
     async with runtime.db.session_scope() as session:
         for tenant in TENANTS:
@@ -50,5 +54,6 @@ async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
     await runtime.start()
     transport = httpx.ASGITransport(app=create_app(settings, runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=120) as client:
-        yield Api(client, runtime, keys)
+        yield Api(client, runtime, keys, owner)
     await runtime.close()
+    await owner.dispose()

@@ -100,12 +100,12 @@ async def test_editing_one_row_in_the_database_is_detected_at_that_row(api: Api)
         await make_decision(api, "partner-a")
     verify = (await api.client.get("/v1/audit/verify", headers=api.auth("partner-a", "compliance"))).json()
     target = verify["checked"] - 1
-    async with api.runtime.db.session_scope() as session:
+    async with api.owner.session_scope() as session:
         await session.execute(text("UPDATE audit_entries SET payload = replace(payload, '\"premium\"', '\"premium \"')"
                                    " WHERE tenant_id = 'partner-a' AND seq = :seq"), {"seq": target})
     tampered = (await api.client.get("/v1/audit/verify", headers=api.auth("partner-a", "compliance"))).json()
     assert tampered["ok"] is False and tampered["first_bad_seq"] == target
-    async with api.runtime.db.session_scope() as session:
+    async with api.owner.session_scope() as session:
         await session.execute(text("UPDATE audit_entries SET payload = replace(payload, '\"premium \"', '\"premium\"')"
                                    " WHERE tenant_id = 'partner-a' AND seq = :seq"), {"seq": target})
     restored = (await api.client.get("/v1/audit/verify", headers=api.auth("partner-a", "compliance"))).json()

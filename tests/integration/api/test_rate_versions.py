@@ -202,7 +202,7 @@ async def test_two_concurrent_deploys_one_wins_the_other_409(api: Api) -> None:
     responses = await asyncio.gather(*(call(api, "POST", f"/v1/rate-versions/{v}/deploy",
                                             json={"effective_date": day}) for v in (first, second)))
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
-    async with api.runtime.db.sessions() as session:
+    async with api.owner.sessions() as session:
         active = (await session.execute(text(
             "SELECT count(*) FROM rate_deployments WHERE tenant_id = 'partner-b' AND state = 'MI' "
             "AND effective_date = :d AND withdrawn_at IS NULL"), {"d": dt.date.fromisoformat(day)})).scalar_one()

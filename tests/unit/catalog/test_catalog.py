@@ -43,3 +43,16 @@ def test_saas_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert "partner-a.yaml:16:3: error: unknown key 'max_surchage'" in err
     assert "did you mean 'max_surcharge'?" in err
+
+
+@pytest.mark.parametrize("nesting", ["[" * 1000 + "]" * 1000, "- " * 1000 + "x"])
+def test_saas_check_locates_nesting_too_deep(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              nesting: str) -> None:
+    shutil.copytree(ROOT / "rulesets", tmp_path / "rulesets")
+    (tmp_path / "tenants").mkdir()
+    (tmp_path / "tenants" / "deep.yaml").write_text(f"id: deep\nstates:\n  {nesting}\n")
+    assert main(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "deep.yaml:" in err and "nested more than 32 levels deep" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert max(len(line) for line in err.splitlines()[1:]) <= 110

@@ -49,7 +49,7 @@ quotes = st.builds(
     drivers=st.lists(drivers, min_size=1, max_size=4),
     coverages=st.builds(Coverages, collision=st.booleans(), comprehensive=st.booleans(), pip=st.booleans(),
                         uninsured_motorist=st.booleans(), deductible=st.sampled_from([Decimal(d) for d in
-                                                                                      (0, 250, 500, 1000, 2500)])),
+                                                                                      (0, 500, 1000)])),
 )
 telematics = st.none() | st.builds(TelematicsInput, multiplier=two_places("0.50", "2.00"), explanation=st.just("t"))
 bounds = st.sampled_from([None, Decimal("0.80"), Decimal("1.00"), Decimal("1.20")])

@@ -146,7 +146,7 @@ def test_resolve_refuses_a_state_the_tenant_does_not_serve(service: QuoteService
 
 @pytest.mark.parametrize(("effective", "source"), [
     (dt.date(2026, 1, 1), "CA-auto.yaml"), (dt.date(2026, 12, 31), "CA-auto.yaml"),
-    (dt.date(2027, 1, 1), "CA-auto-2027.yaml"), (dt.date(2030, 6, 1), "CA-auto-2027.yaml")])
+    (dt.date(2027, 1, 1), "CA-auto-2027.yaml"), (dt.date(2028, 6, 1), "CA-auto-2027.yaml")])
 def test_resolve_picks_the_table_in_effect_on_the_policy_date(service: QuoteService, effective: dt.date,
                                                               source: str) -> None:
     quote = on(EXAMPLE, state="CA", zip_code="90001", effective_date=effective)

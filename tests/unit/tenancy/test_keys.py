@@ -12,7 +12,7 @@ from sqlalchemy import select
 from saas.db import Database
 from saas.errors import NotFound, Unauthenticated, ValidationFailed
 from saas.tenancy import keys
-from saas.tenancy.auth_cache import AuthCache
+from saas.tenancy.auth_cache import REVOCATION_CHECK_SECONDS, AuthCache
 from saas.tenancy.keys import KEY_PATTERN, Principal, authenticate, create_key, list_keys, revoke_key
 from saas.tenancy.models import ApiKey
 
@@ -146,3 +146,18 @@ def test_a_full_cache_starts_over_instead_of_growing() -> None:
     for i in range(3):
         cache.put(bytes([i]), Principal("t", str(i), "rating", "n"))
     assert len(cache) == 1 and cache.get(bytes([2])) is not None
+
+
+async def test_a_revocation_elsewhere_empties_the_cache_at_the_next_generation_check(sqlite_database: Database) -> None:
+    clock = FakeClock()
+    here, elsewhere = AuthCache(ttl=30, clock=clock), AuthCache(ttl=30, clock=clock)
+    async with sqlite_database.session_scope() as session:
+        info, plaintext = await create_key(session, tenant(), "rating", "bot")
+        assert (await authenticate(session, plaintext, cache=here)).key_id == info.id
+        await revoke_key(session, info.id, cache=elsewhere)
+        clock.now += REVOCATION_CHECK_SECONDS / 2
+        assert (await authenticate(session, plaintext, cache=here)).key_id == info.id
+        clock.now += REVOCATION_CHECK_SECONDS / 2
+        with pytest.raises(Unauthenticated):
+            await authenticate(session, plaintext, cache=here)
+        assert len(here) == 0

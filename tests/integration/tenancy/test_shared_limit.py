@@ -1,0 +1,46 @@
+"""The Redis token bucket: replicas share one quota per tenant; an outage degrades to per replica."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+
+from saas.errors import PayloadTooLarge, RateLimited
+from saas.tenancy.shared_limit import SharedRateLimiter
+from tests.services import free_port
+
+pytestmark = pytest.mark.integration
+
+
+async def spend(limiter: SharedRateLimiter, tenant: str) -> bool:
+    try:
+        await limiter.acquire(tenant)
+    except RateLimited:
+        return False
+    return True
+
+
+async def test_two_replicas_share_one_bucket_per_tenant(redis_url: str) -> None:
+    replicas = [SharedRateLimiter(redis_url, 60, prefix=f"t{uuid4().hex[:6]}:") for _ in range(2)]
+    replicas[1].prefix = replicas[0].prefix
+    try:
+        tenant, other = "partner-a", "partner-b"
+        granted = await asyncio.gather(*(spend(replicas[i % 2], tenant) for i in range(100)))
+        assert sum(granted) in (60, 61)  # one minute's quota, plus at most one token refilled meanwhile
+        assert await spend(replicas[1], other)
+        with pytest.raises(PayloadTooLarge, match="exceed the tenant's whole quota of 60"):
+            await replicas[0].acquire(other, cost=61)
+        await replicas[0].acquire(other, cost=59)  # the refused request spent nothing
+    finally:
+        for limiter in replicas:
+            await limiter.close()
+
+
+async def test_without_redis_each_replica_limits_on_its_own() -> None:
+    limiter = SharedRateLimiter(f"redis://127.0.0.1:{free_port()}/0", 60, burst=3)
+    try:
+        assert [await spend(limiter, "partner-a") for _ in range(4)] == [True, True, True, False]
+    finally:
+        await limiter.close()
