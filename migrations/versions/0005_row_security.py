@@ -21,7 +21,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TENANT_TABLES = ("api_keys", "audit_entries", "audit_heads", "rate_versions", "rate_version_events",
-                 "rate_deployments", "rate_test_runs")
+                 "rate_deployments", "rate_test_runs", "drivers", "trips", "scoring_runs", "scoring_chunks",
+                 "driver_scores", "webhook_deliveries", "webhook_endpoints")
 TENANT = "current_setting('saas.tenant', true)"
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from litestar import Request, Response, get, post, put
+from litestar import Request, Response, get, post, put, route
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -20,7 +21,7 @@ from saas.http_body import PathId, check_structure, documented_body, read_body
 from saas.tenancy.guards import PrincipalDep, allow
 from saas.trips import examples
 from saas.trips.api_schemas import DriverRequest, DriverView, IngestReport, RawReport, RunRequest, RunView, ScoreHistory
-from saas.trips.schemas import RawTrip, TripBatch
+from saas.trips.schemas import RawTrip, TripUpload
 from saas.trips.service import TripService
 
 TripsDep = NamedDependency[TripService]
@@ -41,7 +42,9 @@ def known_id(value: str, noun: str) -> str:
 
 
 @put("/v1/drivers/{driver_id:str}", operation_id="putDriver", tags=["trips"], status_code=200, guards=[allow(WRITE)],
-     dependencies=documented_body(DriverRequest, examples.DRIVER))
+     dependencies=documented_body(DriverRequest, examples.DRIVER),
+     responses={201: ResponseSpec(data_container=DriverView, generate_examples=False,
+                                  description="the driver was created (200: an existing driver was replaced)")})
 async def put_driver(trips: TripsDep, principal: PrincipalDep, driver_id: Id,
                      request: Request[Any, Any, Any]) -> Response[DriverView]:
     """Create (201) or replace (200) a driver: the state they are rated in and their prior claims."""
@@ -58,7 +61,7 @@ async def get_driver(trips: TripsDep, principal: PrincipalDep, driver_id: Id) ->
 
 
 @post("/v1/trips", operation_id="ingestTrips", tags=["trips"], status_code=200, guards=[allow(WRITE)],
-      dependencies=documented_body(TripBatch, examples.TRIPS))
+      dependencies=documented_body(TripUpload, examples.TRIPS))
 async def ingest_trips(trips: TripsDep, principal: PrincipalDep, request: Request[Any, Any, Any]) -> IngestReport:
     """Up to 10,000 trip summaries: valid rows land, invalid rows are listed by index and path,
     and trips already stored (same trip id) are counted as duplicates, not written again."""
@@ -75,7 +78,7 @@ async def ingest_raw_trip(trips: TripsDep, principal: PrincipalDep, request: Req
 
 
 @post("/v1/scoring-runs", operation_id="startScoringRun", tags=["scoring"], status_code=202, guards=[allow(RUN)],
-      dependencies=documented_body(RunRequest, examples.RUN))
+      dependencies=documented_body(RunRequest, examples.RUN), opt={"problems": (409,)})
 async def start_run(trips: TripsDep, principal: PrincipalDep, request: Request[Any, Any, Any]) -> RunView:
     """Score a month for every driver of the tenant; 202 with the run to poll."""
     body = await read_body(request, RunRequest)
@@ -106,4 +109,11 @@ async def get_scores(trips: TripsDep, principal: PrincipalDep, driver_id: Id) ->
     return await trips.history(principal.tenant_id, known_id(driver_id, "driver"))
 
 
-ROUTES = [put_driver, get_driver, ingest_trips, ingest_raw_trip, start_run, get_run, get_results, get_scores]
+@route("/v1/drivers/{driver_id:str}", http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
+def driver_options(driver_id: Id) -> Response[None]:
+    """Litestar answers OPTIONS from a path's first handler only; this path has two (GET and PUT)."""
+    return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, PUT"})
+
+
+ROUTES = [driver_options, put_driver, get_driver, ingest_trips, ingest_raw_trip, start_run, get_run, get_results,
+          get_scores]

@@ -10,7 +10,7 @@ naming the offending field; msgspec reports them with the struct's path (``$.tri
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import Meta, Struct
@@ -101,6 +101,15 @@ class RawTrip(Struct, forbid_unknown_fields=True, frozen=True):
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone: unknown IANA time zone {self.timezone!r}") from None
+
+
+class TripUpload(Struct, forbid_unknown_fields=True, frozen=True):
+    """What ``POST /v1/trips`` accepts: up to 10,000 objects, each validated on its own as a
+    ``TripSummary`` (valid rows land; each invalid one is reported by index and path), so the
+    envelope, not each row, is the request's schema."""
+
+    trips: Annotated[list[dict[str, Any]], Meta(min_length=1, max_length=MAX_TRIPS,
+                                               description="trip summaries (see TripSummary)")]
 
 
 class TripBatch(Struct, forbid_unknown_fields=True, frozen=True):
