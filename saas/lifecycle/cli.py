@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from saas.db import Database
-from saas.lifecycle.schemas import ShadowReport
-from saas.lifecycle.service import shadow_report
-from saas.rates.impact_render import render_text
 from saas.settings import load_settings
+
+if TYPE_CHECKING:
+    from saas.lifecycle.schemas import ShadowReport
 
 
 def register(ml: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +21,10 @@ def register(ml: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from saas.db import Database
+    from saas.lifecycle.service import shadow_report
+    from saas.rates.impact_render import render_text
+
     async def run() -> ShadowReport:
         db = Database(load_settings().database_url)
         try:

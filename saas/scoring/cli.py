@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from saas.db import Database
 from saas.settings import load_settings
 
 T = TypeVar("T")
@@ -29,6 +28,7 @@ def register(ml: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _with_registry(work: Callable[..., Awaitable[T]]) -> T:
+    from saas.db import Database
     from saas.scoring.registry import ModelRegistry
 
     async def run() -> T:

@@ -7,9 +7,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from saas.webhooks.delivery import redeliver
-from saas.webhooks.outbox import Deliveries
-
 Assemble = Callable[[], Any]
 """Builds a started runtime as an async context manager (``saas.cli`` passes it in)."""
 Enqueue = Callable[[Any, str, str], None]
@@ -30,6 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
 
 
 async def _list(args: argparse.Namespace, assemble: Assemble) -> int:
+    from saas.webhooks.outbox import Deliveries  # the database layer: only when the command runs
+
     async with assemble() as runtime, runtime.db.sessions() as session:
         rows = await Deliveries(session, args.tenant).recent(args.limit)
     print(f"{'id':48} {'event':24} {'status':10} {'tries':>5} {'http':>4}  created / next attempt / error")
@@ -41,6 +40,8 @@ async def _list(args: argparse.Namespace, assemble: Assemble) -> int:
 
 
 async def _redeliver(args: argparse.Namespace, assemble: Assemble, enqueue: Enqueue) -> int:
+    from saas.webhooks.delivery import redeliver
+
     async with assemble() as runtime:
         async with runtime.db.session_scope() as session:
             row = await redeliver(session, args.tenant, args.delivery)
