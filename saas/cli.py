@@ -146,7 +146,7 @@ async def started_runtime() -> AsyncIterator[Any]:
 
     runtime = Runtime.load(load_settings())
     try:
-        await runtime.start(watch=False)
+        await runtime.start(watch=False, warm_up=False)  # one command: build views when first used
         yield runtime
     finally:
         await runtime.close()

@@ -97,13 +97,15 @@ class Runtime:
                    rate_versions=RateVersions(decisions, rates, quotes),
                    limiter=rate_limiter(settings), trips=trips, code_version=version)
 
-    async def start(self, *, watch: bool = True) -> None:
+    async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
-        versions (once), load the deployed versions and keep them fresh (``watch``)."""
+        versions (once), load the deployed versions and keep them fresh (``watch``). ``warm_up``
+        compiles the tree kernels and builds every tenant's scoring views now (servers); a one-off
+        CLI command skips it and builds only the views it uses."""
         await self.record_snapshots()
         if self.models.registry is not None:  # the serving model is registered, so replay finds it forever
             await self.models.registry.register(self.settings.model_dir)
-        await self.models.prepare(self.catalog.tenants.values())
+        await self.models.prepare(self.catalog.tenants.values(), warm_up=warm_up)
         await import_tables(self.decisions, FileRateSource(self.catalog.rate_tables).tables())
         await self.rates.reload()
         if watch:

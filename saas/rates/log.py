@@ -46,14 +46,6 @@ async def version_detail(session: AsyncSession, tenant_id: str, version_id: str)
                    for r in runs])
 
 
-async def latest_test_run(session: AsyncSession, tenant_id: str, version_id: str) -> TestRun:
-    row = await Versions(session, tenant_id).get(version_id)
-    runs = await TestRuns(session, tenant_id).of_version(row.id)
-    if not runs:
-        raise NotFound(f"rate version {version_id} has no test run")
-    return msgspec.json.decode(runs[-1].result, type=TestRun)
-
-
 async def version_diff(session: AsyncSession, tenant_id: str, version_id: str, against: str = "deployed") -> RateDiff:
     """Factor-level changes from ``against`` (a version id, or the version deployed now) to this version."""
     versions = Versions(session, tenant_id)

@@ -64,11 +64,15 @@ class ModelRegistry:
 
     async def register(self, directory: Path) -> str:
         """Store a model directory's artifacts under its version; registering again is a no-op."""
-        bundle = bundle_of(directory)
-        async with self.db.session_scope() as session:
-            await put_snapshot(session, KIND, msgspec.json.encode(bundle).decode(), hash=bundle.version)
+        if not artifacts.artifacts_present(directory):
+            raise ModelError(f"no model artifacts in {directory}")
+        version = artifacts.model_version(directory)
+        if not await self.exists(version):  # every process registers its model at start: read, don't resend
+            bundle = bundle_of(directory)
+            async with self.db.session_scope() as session:
+                await put_snapshot(session, KIND, msgspec.json.encode(bundle).decode(), hash=bundle.version)
         self.keep(RiskModel.load(directory))
-        return bundle.version
+        return version
 
     def keep(self, model: RiskModel) -> None:
         """Serve an already loaded model from the cache (the process's serving model)."""
@@ -118,11 +122,10 @@ class ModelRegistry:
         return [_info(msgspec.json.decode(content, type=ModelBundle), at) for _, content, at in rows]
 
     async def exists(self, version: str) -> bool:
-        try:
-            await self._bundle(version)
-        except NotFound:
-            return False
-        return True
+        async with self.db.sessions() as session:
+            stmt = select(Snapshot.hash).where(Snapshot.kind == KIND, Snapshot.hash == version,
+                                               Snapshot.tenant_id.is_(None))
+            return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
 def _info(bundle: ModelBundle, at: str) -> ModelInfo:

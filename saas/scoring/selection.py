@@ -26,10 +26,10 @@ def unusable_features(model: RiskModel) -> list[str]:
 
 def warm(model: RiskModel, tenants: Iterable[LoadedTenant]) -> None:
     """Compile the tree kernels and build the marginalised views every (tenant, state) will use."""
-    masks = {feature_set(t.config, state).mask(model).tobytes(): feature_set(t.config, state).mask(model)
-             for t in tenants for state in t.config.states}
+    masks = [feature_set(t.config, state).mask(model) for t in tenants for state in t.config.states]
+    distinct = {mask.tobytes(): mask for mask in masks}
     X = model.prepare([{}])
-    for mask in [None, *masks.values()]:
+    for mask in [None, *distinct.values()]:
         scoring = view(model, mask)
         scoring.score(X)
         scoring.contributions(X)
@@ -47,11 +47,12 @@ class TenantModels:
         """A single model serves every tenant (tests, tools); a registry-backed set pins per tenant."""
         return models if isinstance(models, TenantModels) else cls(models)
 
-    async def prepare(self, tenants: Iterable[LoadedTenant]) -> None:
+    async def prepare(self, tenants: Iterable[LoadedTenant], *, warm_up: bool = True) -> None:
         """Load every pinned and shadow model now (NotFound names one that was never registered),
         and build each tenant's scoring views, so no quote pays for a compile or a table build."""
         tenants = list(tenants)
-        warm(self.default, tenants)
+        if warm_up:
+            warm(self.default, tenants)
         for tenant in tenants:
             for version in (tenant.config.model, tenant.config.shadow_model):
                 if version is not None:
@@ -61,7 +62,8 @@ class TenantModels:
                     if unusable_features(model):
                         raise ModelError(f"tenant {tenant.config.id}: model {version} needs inputs no feature group "
                                          f"supplies: {', '.join(unusable_features(model))}")
-                    warm(model, [tenant])
+                    if warm_up:
+                        warm(model, [tenant])
 
     def live(self, tenant: LoadedTenant) -> RiskModel:
         return self._get(tenant.config.model) if tenant.config.model else self.default

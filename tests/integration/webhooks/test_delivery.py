@@ -6,30 +6,20 @@ the outbox, the attempts and the disabling are the real tables.
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable
 
 import httpx
 import msgspec
 import pytest
 
 from saas.db import Database
-from saas.settings import ROOT
 from saas.webhooks.delivery import attempt, redeliver
 from saas.webhooks.outbox import Deliveries, queue_event
 from saas.webhooks.signing import generate_secret
+from tests.webhook_docs import docs_verifier
 
 pytestmark = pytest.mark.integration
 URL = "https://hooks.example.test/rating"
-
-
-def docs_verifier() -> Callable[..., bool]:
-    text = (ROOT / "docs" / "webhooks.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    namespace: dict[str, object] = {}
-    exec(compile(block, "docs/webhooks.md", "exec"), namespace)
-    return namespace["verify_webhook"]  # type: ignore[return-value]
 
 
 def receiver(secret: str, answers: list[httpx.Response], seen: list[httpx.Request]) -> httpx.AsyncClient:

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 
 import pytest
 
-from saas.settings import ROOT
 from saas.webhooks.signing import generate_secret, sign
+from tests.webhook_docs import DOC, docs_verifier
 
 pytestmark = pytest.mark.unit
 
-DOC = ROOT / "docs" / "webhooks.md"
 Verifier = Callable[..., bool]
 
 
 @pytest.fixture(scope="module")
 def verify_webhook() -> Verifier:
     """The one ```python block of the page, executed as a partner would paste it."""
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
-    assert len(blocks) == 1, "the page should show exactly one Python example"
-    namespace: dict[str, object] = {"__name__": "partner_example"}
-    exec(compile(blocks[0], str(DOC), "exec"), namespace)
-    return namespace["verify_webhook"]  # type: ignore[return-value]
+    return docs_verifier()
 
 
 def test_the_example_accepts_our_delivery_and_refuses_tampering(verify_webhook: Verifier) -> None:
