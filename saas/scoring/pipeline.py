@@ -86,6 +86,51 @@ def score_matrix(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: 
     return ScoredRows(scoring, X, risks, mappings, contributions, spread, excluded)
 
 
+@dataclass(frozen=True)
+class _Columns:  # interim: replaced by the columnar mapping
+    risk: np.ndarray
+    percentile: np.ndarray
+    safety_tenths: np.ndarray
+    multiplier_micro: np.ndarray
+    safest_top_pct: np.ndarray
+    names: list[str]
+    labels: list[str]
+
+    def tier_names(self) -> list[str]:
+        return self.names
+
+    def tier_labels(self) -> list[str]:
+        return self.labels
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    model: ScoringModel
+    X: np.ndarray
+    risks: np.ndarray
+    mapped: _Columns
+    contributions: np.ndarray | None
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    def explanations(self) -> list[Explanation | None]:
+        if self.contributions is None:
+            return [None] * len(self.risks)
+        return list(explain_rows(self.model, self.X, self.risks, self.contributions, excluded=self.excluded))
+
+
+def score_batch(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: bool,
+                spread_override: Decimal | None = None, features: FeatureSet | None = None,
+                timings: dict[str, float] | None = None) -> ScoredBatch:
+    rows = score_matrix(model, pricing, X, explain=explain, spread_override=spread_override, features=features,
+                        timings=timings)
+    m = rows.mappings
+    cols = _Columns(np.array([x.risk for x in m]), np.array([x.percentile for x in m]),
+                    np.array([int(x.safety_score * 10) for x in m], np.int64),
+                    np.array([int(x.multiplier * 1000000) for x in m], np.int64),
+                    np.array([x.safest_top_pct for x in m], np.int64), [x.tier for x in m], [x.tier_label for x in m])
+    return ScoredBatch(rows.model, X, rows.risks, cols, rows.contributions, rows.excluded)
+
+
 class _Clock:
     def __init__(self, timings: dict[str, float] | None) -> None:
         self.timings, self.last = timings, time.perf_counter()

@@ -21,8 +21,9 @@ from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import previous_period
 from saas.trips.chunk import score_drivers
 from saas.trips.models import ScoringChunkRow, ScoringRunRow
-from saas.trips.repository import Chunks, Drivers, Runs, Scores
+from saas.trips.repository import Chunks, Drivers, Runs
 from saas.trips.runs import close_run
+from saas.trips.scores import Scores
 
 
 async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int) -> tuple[ScoringRunRow,
@@ -69,25 +70,24 @@ async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: Scor
     async with db.session_scope() as session:
         started = time.perf_counter()
         drivers = await Drivers(session, tenant_id).monthly_features(run.period, row.first_driver, row.last_driver)
-        previous = await Scores(session, tenant_id).previous_safety(previous_period(run.period), row.first_driver,
-                                                                    row.last_driver)
+        previous = await Scores(session, tenant_id).previous_month(previous_period(run.period), row.first_driver,
+                                                                   row.last_driver)
         sql = time.perf_counter() - started
         result = score_drivers(drivers, previous, tenant, model, period=run.period,
                                structure=msgspec.json.decode(run.credibility), explain=bool(run.explain),
                                spread_override=spread_override)
         started = time.perf_counter()
-        await write_scores(session, tenant_id, result.rows)
+        await Scores(session, tenant_id).replace(run.period, row.first_driver, row.last_driver, result.scores,
+                                                 result.coaching)
         timings = {"sql_features": sql, **result.timings, "write": time.perf_counter() - started}
         await session.execute(Chunks(session, tenant_id).update(
             ScoringChunkRow.run_id == run.id, ScoringChunkRow.chunk == row.chunk).values(
-            status="done", written=len(result.rows), digest=result.digest,
+            status="done", written=len(result.scores), digest=result.digest,
             unscored=msgspec.json.encode(result.unscored).decode(),
-            error=None, timings=msgspec.json.encode({k: round(v, 6) for k, v in timings.items()}).decode()))
-    return len(result.rows)
-
-
-async def write_scores(session: AsyncSession, tenant_id: str, rows: list[dict[str, object]]) -> None:
-    await Scores(session, tenant_id).upsert(rows)
+            error=None, timings=msgspec.json.encode({k: round(v, 6) for k, v in timings.items()}).decode(),
+            tier_changes=msgspec.json.encode({"count": result.tier_changes[0],
+                                              "first": result.tier_changes[1]}).decode()))
+    return len(result.scores)
 
 
 async def _failed_attempt(db: Database, decisions: DecisionLog, tenant: LoadedTenant, run_id: str, chunk: int,

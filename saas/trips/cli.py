@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -47,6 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
 
 
 def _worker(args: argparse.Namespace, load: Load) -> int:
+    from saas.scoring.selection import warm
     from saas.settings import load_settings
     from saas.trips.schedule import ensure_scheduled
     from saas.trips.worker import work
@@ -57,6 +59,9 @@ def _worker(args: argparse.Namespace, load: Load) -> int:
               file=sys.stderr)
         return 1
     runtime = load()  # loads the model and installs the job context before the first job
+    warm(runtime.model, runtime.catalog.tenants.values())  # views built once here, not inside a run's chunks
+    gc.collect()
+    gc.freeze()  # what is loaded now lives as long as the worker: full collections need not walk it again
     for ident in ensure_scheduled(runtime.catalog, runtime.trips.dispatcher):
         print(f"scheduled: {ident}", file=sys.stderr)
     work(settings.redis_url, burst=args.burst, name=args.name)

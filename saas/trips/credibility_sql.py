@@ -39,14 +39,14 @@ async def estimate(session: AsyncSession, tenant_id: str, period: str,
     step = max(1, math.ceil(len(ranges) * chunk_drivers / SAMPLE_DRIVERS))
     sample = ranges[::step]
     where = [or_(*(TripRow.driver_id.between(a, b) for a, b in sample))] if step > 1 else []
-    rows = await Trips(session, tenant_id).driver_months(periods_ending(period), *where)
-    if not rows:
+    columns = await Trips(session, tenant_id).driver_months(periods_ending(period), *where)
+    if not columns["driver_id"]:
         return {name: {"k": None, "mean": None, "note": "no trips"} for name in EXPOSURE}
-    codes = np.unique([r.driver_id for r in rows], return_inverse=True)[1]
+    codes = np.unique(np.array(columns["driver_id"], dtype=object), return_inverse=True)[1]
     out: dict[str, dict[str, Any]] = {}
     for name, exposure in EXPOSURE.items():
-        weight = np.array([getattr(r, exposure) or 0.0 for r in rows], dtype=np.float64)
-        value = np.array([np.nan if getattr(r, name) is None else getattr(r, name) for r in rows], dtype=np.float64)
+        weight = np.nan_to_num(np.array(columns[exposure], dtype=np.float64))
+        value = np.array(columns[name], dtype=np.float64)  # NULL (no exposure) becomes NaN
         structure = shrink(codes, value, weight).structure
         params = {key: _json_number(v) for key, v in asdict(structure).items()}
         out[name] = {**params, "exposure": exposure, "sampled": step > 1}

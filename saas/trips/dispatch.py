@@ -45,9 +45,14 @@ class RQDispatcher:
         self.webhooks = Queue(WEBHOOK_QUEUE, connection=self.redis, serializer=JSONSerializer)
 
     def enqueue_run(self, tenant_id: str, run_id: str, period: str, chunks: int) -> None:
-        for chunk in range(chunks):
-            ident = job_id(tenant_id, period, chunk)
-            self._forget_finished(ident)
+        idents = [job_id(tenant_id, period, chunk) for chunk in range(chunks)]
+        pipe = self.redis.pipeline(transaction=False)
+        for ident in idents:
+            pipe.exists(Job.key_for(ident))
+        for ident, exists in zip(idents, pipe.execute(), strict=True):  # one round trip for all chunks
+            if exists:
+                self._forget_finished(ident)
+        for chunk, ident in enumerate(idents):
             self.scoring.enqueue_call(
                 jobs.score_chunk_job, args=(tenant_id, run_id, chunk), job_id=ident, unique=True,
                 timeout=self.chunk_timeout_s, retry=Retry(max=len(CHUNK_RETRIES), interval=list(CHUNK_RETRIES)),

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.trips.api_schemas import ScoreHistory, ScoreView
 from saas.trips.models import DriverScoreRow
-from saas.trips.repository import Drivers, Scores
+from saas.trips.repository import Drivers
+from saas.trips.scores import Scores
 
 MONTHS = 24
 

@@ -102,6 +102,8 @@ class ScoringChunkRow(TenantOwned, Base):
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """SHA-256 of the chunk's result lines (the JSONL export's bytes for its drivers), in driver order."""
     timings: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tier_changes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Drivers of the chunk whose tier differs from last month's (JSON: count, the first few in driver order)."""
 
 
 class DriverScoreRow(TenantOwned, Base):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.tenancy.service import LoadedTenant
-from saas.trips.api_schemas import Reconciliation, previous_period
-from saas.trips.models import ScoringRunRow
-from saas.trips.repository import Scores
+from saas.trips.api_schemas import Reconciliation
+from saas.trips.models import ScoringChunkRow, ScoringRunRow
 from saas.webhooks.outbox import queue_event
 
 EVENT = "scoring_run.completed"
@@ -17,13 +17,23 @@ TIER_CHANGES_LISTED = 1_000
 """Drivers whose tier changed, listed in the body (all are counted); the results export has every row."""
 
 
+def tier_changes(done: list[ScoringChunkRow]) -> tuple[int, list[tuple[str, str, str]]]:
+    """The chunks' own counts of drivers whose tier changed since last month, summed; the first
+    ``TIER_CHANGES_LISTED`` of them in driver order (chunks are in driver order)."""
+    count, listed = 0, list[tuple[str, str, str]]()
+    for chunk in done:
+        changes = msgspec.json.decode(chunk.tier_changes or '{"count": 0, "first": []}')
+        count += changes["count"]
+        listed += changes["first"][:TIER_CHANGES_LISTED - len(listed)]
+    return count, listed
+
+
 async def completion_event(session: AsyncSession, tenant: LoadedTenant, run: ScoringRunRow,
-                           result: Reconciliation) -> str | None:
+                           result: Reconciliation, done: list[ScoringChunkRow]) -> str | None:
     """Queue the signed notification in the run's closing transaction, if the tenant has an endpoint."""
     if tenant.config.webhook is None:
         return None
-    changed, listed = await Scores(session, tenant.config.id).tier_changes(
-        run.period, previous_period(run.period), TIER_CHANGES_LISTED)
+    changed, listed = tier_changes(done)
     data: dict[str, Any] = {
         "run_id": run.id, "period": run.period, "status": run.status, "checksum": run.checksum,
         "counts": {"expected": result.expected, "written": result.written, "not_scored": result.not_scored,

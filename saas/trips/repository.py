@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal_column, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import Float, and_, case, cast, func, literal_column, select
 
 from saas.db import upsert
+from saas.tenancy.bulk import fetch_columns
 from saas.tenancy.scoping import M, TenantRepository
-from saas.trips.models import DriverRow, DriverScoreRow, ScoringChunkRow, ScoringRunRow, TripRow
+from saas.trips.models import DriverRow, ScoringChunkRow, ScoringRunRow, TripRow
 
 PER = 100
 RATE_COLUMNS = {
@@ -62,12 +62,26 @@ class Drivers(TenantRepository[DriverRow]):
         stmt = self.statement().with_only_columns(DriverRow.driver_id).order_by(DriverRow.driver_id)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def monthly_features(self, period: str, first: str, last: str) -> list[Any]:
-        """One row per driver in [first, last], in driver order, trips of ``period`` only: the model
-        documentation's features, computed in SQL (numeric sums, so the result never depends on
-        the order the database adds trips in) plus the exposures credibility needs."""
+    async def ranges(self, size: int) -> list[tuple[str, str, int]]:
+        """The tenant's drivers cut into consecutive runs of ``size`` in id order: (first, last, count)
+        each, numbered by a window in the database instead of shipping every id to the caller."""
+        numbered = self.statement().with_only_columns(
+            DriverRow.driver_id, ((func.row_number().over(order_by=DriverRow.driver_id) - 1) // size).label("part")
+        ).subquery()
+        stmt = (select(func.min(numbered.c.driver_id), func.max(numbered.c.driver_id), func.count())
+                .group_by(numbered.c.part).order_by(numbered.c.part))
+        columns = await fetch_columns(self.session, self.tenant_id, self.scoped(stmt))
+        return [(a, b, int(n)) for a, b, n in zip(*columns.values(), strict=True)]
+
+    async def monthly_features(self, period: str, first: str, last: str) -> dict[str, list[Any]]:
+        """One row per driver in [first, last], in driver order, trips of ``period`` only, as columns:
+        the model documentation's features, computed in SQL (numeric sums, so the result never
+        depends on the order the database adds trips in) plus the exposures credibility needs.
+        The trips are matched by the same driver range too, so the database reads them with one
+        index range scan rather than one probe per driver."""
         trips = and_(TripRow.tenant_id == DriverRow.tenant_id, TripRow.driver_id == DriverRow.driver_id,
-                     TripRow.period == period)
+                     TripRow.period == period, TripRow.tenant_id == self.tenant_id,
+                     TripRow.driver_id >= first, TripRow.driver_id <= last)
         stmt = (self.statement().with_only_columns(
             DriverRow.driver_id, DriverRow.state, DriverRow.prior_claim_count,
             func.count(TripRow.trip_id).label("trips"),
@@ -79,14 +93,14 @@ class Drivers(TenantRepository[DriverRow]):
             .where(DriverRow.driver_id >= first, DriverRow.driver_id <= last)
             .group_by(DriverRow.driver_id, DriverRow.state, DriverRow.prior_claim_count)
             .order_by(DriverRow.driver_id))
-        return list((await self.session.execute(stmt)).all())
+        return await fetch_columns(self.session, self.tenant_id, stmt)
 
 
 class Trips(Rows[TripRow]):
     model = TripRow
     noun = "trip"
 
-    async def driver_months(self, periods: list[str], *where: Any) -> list[Any]:
+    async def driver_months(self, periods: list[str], *where: Any) -> dict[str, list[Any]]:
         """Per (driver, month) exposure and rates over ``periods``: the data credibility is estimated on."""
         stmt = (self.statement().with_only_columns(
             TripRow.driver_id, TripRow.period,
@@ -96,7 +110,7 @@ class Trips(Rows[TripRow]):
             tailgating_ratio().label("tailgating_time_ratio"))
             .where(TripRow.period.in_(periods), *where)
             .group_by(TripRow.driver_id, TripRow.period))
-        return list((await self.session.execute(stmt)).all())
+        return await fetch_columns(self.session, self.tenant_id, stmt)
 
 
 class Runs(TenantRepository[ScoringRunRow]):
@@ -117,74 +131,15 @@ class Chunks(TenantRepository[ScoringChunkRow]):
     model = ScoringChunkRow
     noun = "chunk"
 
+    async def open_count(self, run_id: str) -> int:
+        """Chunks of the run neither done nor failed: the run closes when this reaches 0."""
+        stmt = self.statement().with_only_columns(func.count()).where(
+            ScoringChunkRow.run_id == run_id, ScoringChunkRow.status.not_in(("done", "failed")))
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def of_run(self, run_id: str) -> list[ScoringChunkRow]:
         return await self.list(ScoringChunkRow.run_id == run_id, order_by=(ScoringChunkRow.chunk,))
 
     async def get(self, run_id: str, chunk: int) -> ScoringChunkRow:
         return await self.get_one(ScoringChunkRow.run_id == run_id, ScoringChunkRow.chunk == chunk,
                                   ident=f"{run_id}/{chunk}")
-
-
-SCORE_COLUMNS = {"driver_id": "text", "period": "text", "trips": "int4", "miles": "float8", "risk_score": "float8",
-                 "safety_score": "numeric", "safety_score_month": "numeric", "multiplier": "numeric", "tier": "text",
-                 "tier_label": "text", "percentile": "float8", "safest_top_pct": "int4", "features": "text",
-                 "coaching": "text"}
-UPSERT_SLICE = 2_000
-"""Rows per multi-row upsert on SQLite (14 parameters each, under its 32k limit)."""
-
-
-def _unnest_upsert() -> Any:
-    """PostgreSQL: one statement per chunk, its columns sent as 14 arrays (binary, no per-row SQL)."""
-    names = ", ".join(SCORE_COLUMNS)
-    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in SCORE_COLUMNS.items())
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SCORE_COLUMNS if c not in ("driver_id", "period"))
-    return text(f"INSERT INTO driver_scores (tenant_id, {names}) SELECT CAST(:tenant_id AS text), * "
-                f"FROM unnest({arrays}) ON CONFLICT (tenant_id, driver_id, period) DO UPDATE SET {updates}")
-
-
-UNNEST_UPSERT = _unnest_upsert()
-
-
-class Scores(Rows[DriverScoreRow]):
-    model = DriverScoreRow
-    noun = "score"
-
-    async def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert or overwrite the rows by (tenant, driver, period), stamped with this tenant."""
-        if not rows:
-            return
-        if self.session.get_bind().dialect.name == "postgresql":
-            params = {c: [row[c] for row in rows] for c in SCORE_COLUMNS} | {"tenant_id": self.tenant_id}
-            await self.session.execute(UNNEST_UPSERT, params)
-            return
-        for start in range(0, len(rows), UPSERT_SLICE):
-            stmt = self.insert_rows(rows[start:start + UPSERT_SLICE])
-            await self.session.execute(stmt.on_conflict_do_update(
-                index_elements=[DriverScoreRow.tenant_id, DriverScoreRow.driver_id, DriverScoreRow.period],
-                set_={c: getattr(stmt.excluded, c) for c in SCORE_COLUMNS if c not in ("driver_id", "period")}))
-
-    async def previous_safety(self, period: str, first: str, last: str) -> dict[str, Any]:
-        stmt = self.statement().with_only_columns(DriverScoreRow.driver_id, DriverScoreRow.safety_score).where(
-            DriverScoreRow.period == period, DriverScoreRow.driver_id >= first, DriverScoreRow.driver_id <= last)
-        return dict((await self.session.execute(stmt)).all())
-
-    async def count(self, period: str, first: str, last: str) -> tuple[int, int]:
-        """(rows, distinct drivers) of the period in [first, last]: a reconciliation counts both."""
-        stmt = self.statement().with_only_columns(func.count(), func.count(DriverScoreRow.driver_id.distinct())).where(
-            DriverScoreRow.period == period, DriverScoreRow.driver_id >= first, DriverScoreRow.driver_id <= last)
-        rows, drivers = (await self.session.execute(stmt)).one()
-        return int(rows), int(drivers)
-
-    async def tier_changes(self, period: str, previous: str, limit: int) -> tuple[int, list[tuple[str, str, str]]]:
-        """How many drivers changed tier since ``previous``, and the first ``limit`` (driver, from, to)."""
-        before = aliased(DriverScoreRow)
-        stmt = (self.statement().with_only_columns(DriverScoreRow.driver_id, before.tier, DriverScoreRow.tier)
-                .join(before, and_(before.tenant_id == DriverScoreRow.tenant_id,
-                                   before.driver_id == DriverScoreRow.driver_id, before.period == previous))
-                .where(DriverScoreRow.period == period, before.tier != DriverScoreRow.tier)
-                .order_by(DriverScoreRow.driver_id))
-        rows = [(str(a), str(b), str(c)) for a, b, c in (await self.session.execute(stmt)).all()]
-        return len(rows), rows[:limit]
-
-    def ordered(self, period: str) -> Any:
-        return self.statement().where(DriverScoreRow.period == period).order_by(DriverScoreRow.driver_id)

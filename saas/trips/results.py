@@ -15,15 +15,15 @@ import hashlib
 import io
 from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.trips.models import DriverScoreRow, ScoringChunkRow
-from saas.trips.repository import Scores
+from saas.trips.scores import ScoreColumns, Scores, millionths, tenths
 
 STREAM_ROWS = 2_000
+_ENCODER = msgspec.json.Encoder()
 
 
 class ResultLine(msgspec.Struct, frozen=True):
@@ -51,10 +51,34 @@ def line_of(row: DriverScoreRow) -> ResultLine:
                       row.safest_top_pct, msgspec.json.decode(row.coaching))
 
 
-def line_of_values(values: dict[str, Any], improve: list[str]) -> bytes:
-    """The export line of a row as a chunk writes it: the same bytes ``line_of`` gives once stored."""
-    line = ResultLine(**{name: values[name] for name in FIELDS[:-1]}, improve=improve)
-    return msgspec.json.encode(line) + b"\n"
+class ResultText(msgspec.Struct, frozen=True):
+    """``ResultLine`` with its decimals already as text: the same JSON, field for field."""
+
+    driver_id: str
+    period: str
+    trips: int
+    miles: float
+    risk_score: float
+    safety_score: str
+    safety_score_month: str
+    multiplier: str
+    tier: str
+    tier_label: str
+    percentile: float
+    safest_top_pct: int
+    improve: list[str]
+
+
+def export_lines(period: str, scores: ScoreColumns) -> bytes:
+    """The JSONL export of a chunk's rows as the chunk writes them: the very bytes ``line_of`` gives
+    once they are stored (decimals are exact integers of tenths and millionths until here)."""
+    count = len(scores)
+    lines = map(ResultText, scores.driver_id, [period] * count, scores.trips.tolist(), scores.miles.tolist(),
+                scores.risk_score.tolist(), map(tenths, scores.safety_tenths.tolist()),
+                map(tenths, scores.safety_month_tenths.tolist()), map(millionths, scores.multiplier_micro.tolist()),
+                scores.tier, scores.tier_label, scores.percentile.tolist(), scores.safest_top_pct.tolist(),
+                scores.improve)
+    return _ENCODER.encode_lines(list(lines))
 
 
 def run_checksum(chunk_digests: Iterable[str]) -> str:

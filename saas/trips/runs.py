@@ -24,8 +24,9 @@ from saas.trips.api_schemas import ChunkDigest, ChunkFailure, Reconciliation, Ru
 from saas.trips.credibility_sql import estimate
 from saas.trips.models import ScoringChunkRow, ScoringRunRow
 from saas.trips.notify import completion_event
-from saas.trips.repository import Chunks, Drivers, Runs, Scores
+from saas.trips.repository import Chunks, Drivers, Runs
 from saas.trips.results import run_checksum
+from saas.trips.scores import Scores
 
 CHUNK_DRIVERS = 5_000
 """Drivers per chunk: a few seconds of work, so a lost chunk costs little to redo."""
@@ -39,11 +40,6 @@ class Planned:
     chunks: int
 
 
-def chunk_ranges(driver_ids: list[str], size: int) -> list[tuple[str, str, int]]:
-    return [(driver_ids[i], driver_ids[min(i + size, len(driver_ids)) - 1], min(size, len(driver_ids) - i))
-            for i in range(0, len(driver_ids), size)]
-
-
 async def plan_run(session: AsyncSession, tenant: LoadedTenant, period: str, *, explain: bool, model_version: str,
                    requested_by: str, chunk_drivers: int = CHUNK_DRIVERS) -> Planned:
     """Create the run and its chunks (one transaction); refuses a month already being scored."""
@@ -54,7 +50,7 @@ async def plan_run(session: AsyncSession, tenant: LoadedTenant, period: str, *, 
     active = await Runs(session, tenant_id).active(period)
     if active is not None:
         raise Conflict(f"run {active.id} is already scoring {period}; wait for it to finish")
-    ranges = chunk_ranges(await Drivers(session, tenant_id).ids(), chunk_drivers)
+    ranges = await Drivers(session, tenant_id).ranges(chunk_drivers)
     structure = await estimate(session, tenant_id, period, [(a, b) for a, b, _ in ranges], chunk_drivers)
     run = ScoringRunRow(
         id=str(uuid.uuid4()), period=period, status="queued" if ranges else "completed", explain=explain,
@@ -83,15 +79,16 @@ async def close_run(session: AsyncSession, decisions: DecisionLog, tenant: Loade
     """Close the run if every chunk is done or failed (call after each chunk); returns the id of
     the webhook delivery to send, if one was queued. Safe to call again: a closed run is left as is."""
     tenant_id = tenant.config.id
+    if await Chunks(session, tenant_id).open_count(run_id):  # cheap, and before the run's row lock
+        return None
     run = await Runs(session, tenant_id).get(run_id, for_update=True)
     chunks = await Chunks(session, tenant_id).of_run(run_id)
     if run.finished_at is not None or any(c.status not in TERMINAL for c in chunks):
         return None
     started = time.perf_counter()
     done = [c for c in chunks if c.status == "done"]
-    scores = Scores(session, tenant_id)
-    counts = [await scores.count(run.period, c.first_driver, c.last_driver) for c in done]
-    result = reconcile(run, chunks, sum(d for _, d in counts), sum(r for r, _ in counts))
+    rows, drivers = await Scores(session, tenant_id).count(run.period, [(c.first_driver, c.last_driver) for c in done])
+    result = reconcile(run, chunks, drivers, rows)
     run.reconciliation = msgspec.json.encode(result).decode()
     run.written, run.not_scored = result.written, result.not_scored
     run.checksum = run_checksum(c.digest or "" for c in done)
@@ -105,7 +102,7 @@ async def close_run(session: AsyncSession, decisions: DecisionLog, tenant: Loade
              "failed_chunks": [c.chunk for c in chunks if c.status == "failed"], "requested_by": run.requested_by}
     await decisions.record_in(session, tenant_id, [NewEntry(kind="scoring_run", payload=entry,
                                                             decision_id=f"run-{run.id}")])
-    return await completion_event(session, tenant, run, result)
+    return await completion_event(session, tenant, run, result, done)
 
 
 def status_of(result: Reconciliation, chunks: list[ScoringChunkRow]) -> str:

@@ -38,7 +38,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0005"
+        assert version == "0006"
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)
@@ -85,7 +85,7 @@ async def upgrade_with_data(database: Database) -> None:
                                        "VALUES ('ruleset', 'h', NULL, 'x', '2026-01-01T00:00:00.000000Z')"))
         before = await _rows(database)
         await upgrade_schema(database)
-        assert (await schema_of(database))[1] == "0005"
+        assert (await schema_of(database))[1] == "0006"
         assert await _rows(database) == before
         async with database.sessions() as session:
             assert (await authenticate(session, key)).tenant_id == "partner-a"

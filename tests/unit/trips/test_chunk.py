@@ -39,11 +39,15 @@ def test_state_permissions_no_trip_drivers_and_smoothing() -> None:
     model = RiskModel.load(settings.model_dir)
     rows = [Row("a", "CA", 0, 3, 300.0, 36000.0, 9.0, 5.0, 20.0, 4.0, 0.3),
             Row("b", "TX", 0, 3, 300.0, 36000.0, 9.0, 5.0, 20.0, 4.0, 0.3),
-            Row("c", "TX", 1, 0, 0.0, 0.0, None, None, None, None, None)]
-    result = score_drivers(rows, {"b": Decimal("90.0")}, tenant, model, period="2026-10", structure={},
+            Row("c", "TX", 1, 0, 0.0, 0.0, None, None, None, None, None),
+            Row("d", "FL", 0, 2, 100.0, 3600.0, 1.0, 1.0, 1.0, 1.0, 0.1)]
+    columns = {name: [getattr(r, name) for r in rows] for name in Row._fields}
+    result = score_drivers(columns, {"b": (900, "earlier-tier")}, tenant, model, period="2026-10", structure={},
                            explain=True)
-    assert result.unscored == ["c"]
-    by_id = {r["driver_id"]: r for r in result.rows}
+    assert result.unscored == ["c", "d"]  # no trips; FL is not one of partner-a's states
+    by_id = {r["driver_id"]: r for r in result.scores.rows("2026-10", result.coaching)}
+    assert list(by_id) == ["a", "b"]
+    assert result.tier_changes == (1, [("b", "earlier-tier", by_id["b"]["tier"])])  # "a" has no last month
     import json
 
     ca, tx = json.loads(by_id["a"]["features"]), json.loads(by_id["b"]["features"])
