@@ -90,7 +90,7 @@ class Runtime:
         spread = settings.target_spread_override
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
-        trips = TripService(db, decisions, catalog, model.version, install_jobs(settings, catalog, model),
+        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models),
                             chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
@@ -131,7 +131,7 @@ class Runtime:
                                    hash=version_of(ruleset))
 
 
-def install_jobs(settings: Settings, catalog: Catalog, model: RiskModel) -> jobs.Dispatcher:
+def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> jobs.Dispatcher:
     """The process's job dispatcher (RQ with ``SAAS_REDIS_URL``, else a background thread) and the
     context jobs run with: each job thread gets its own database engine and decision log."""
     dispatcher: jobs.Dispatcher = (RQDispatcher(settings.redis_url, chunk_timeout_s=settings.chunk_timeout_s)
@@ -139,7 +139,7 @@ def install_jobs(settings: Settings, catalog: Catalog, model: RiskModel) -> jobs
 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
-        return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, model=model, dispatcher=dispatcher,
+        return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
                                spread_override=settings.target_spread_override)
 
     jobs.install(context)

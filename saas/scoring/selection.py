@@ -71,6 +71,11 @@ class TenantModels:
     def shadow(self, tenant: LoadedTenant) -> RiskModel | None:
         return self._get(tenant.config.shadow_model) if tenant.config.shadow_model else None
 
+    def loaded(self, version: str) -> RiskModel:
+        """The model of ``version`` if this process holds it (the default, or one pinned and loaded at
+        start-up): a monthly run scores every chunk with the version it pinned when it was planned."""
+        return self._get(version)
+
     def _get(self, version: str) -> RiskModel:
         if version == self.default.version:
             return self.default

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saas.audit.decisions import DecisionLog
 from saas.db import Database
 from saas.scoring.model import RiskModel
+from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import previous_period
 from saas.trips.chunk import score_drivers
@@ -37,7 +38,7 @@ async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int)
     return run, row
 
 
-async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, model: RiskModel, run_id: str,
+async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, models: TenantModels, run_id: str,
                       chunk: int, *, final: bool, spread_override: Decimal | None = None) -> tuple[str | None, int]:
     """Score the chunk (unless an earlier attempt finished it); returns (webhook delivery, rows written)."""
     tenant_id = tenant.config.id
@@ -46,7 +47,7 @@ async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant
     written = row.written or 0
     if row.status == "running":
         try:
-            written = await _score(db, tenant, model, run, row, spread_override)
+            written = await _score(db, tenant, models.loaded(run.model_version), run, row, spread_override)
         except Exception as exc:
             delivery = await _failed_attempt(db, decisions, tenant, run_id, chunk, exc, final)
             if delivery is not None:

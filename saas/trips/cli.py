@@ -48,7 +48,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
 
 
 def _worker(args: argparse.Namespace, load: Load) -> int:
-    from saas.scoring.selection import warm
     from saas.settings import load_settings
     from saas.trips.schedule import ensure_scheduled
     from saas.trips.worker import work
@@ -59,13 +58,22 @@ def _worker(args: argparse.Namespace, load: Load) -> int:
               file=sys.stderr)
         return 1
     runtime = load()  # loads the model and installs the job context before the first job
-    warm(runtime.model, runtime.catalog.tenants.values())  # views built once here, not inside a run's chunks
+    asyncio.run(_prepare_models(runtime))
     gc.collect()
     gc.freeze()  # what is loaded now lives as long as the worker: full collections need not walk it again
     for ident in ensure_scheduled(runtime.catalog, runtime.trips.dispatcher):
         print(f"scheduled: {ident}", file=sys.stderr)
     work(settings.redis_url, burst=args.burst, name=args.name)
     return 0
+
+
+async def _prepare_models(runtime: Any) -> None:
+    """Load the tenants' pinned models from the registry and build every scoring view once, before
+    the first job (a run's chunks score with the version the run pinned, and none pays a build)."""
+    try:
+        await runtime.models.prepare(runtime.catalog.tenants.values(), warm_up=True)
+    finally:
+        await runtime.db.dispose()  # the jobs open their own engine on their own event loop
 
 
 def _score(args: argparse.Namespace, assemble: Assemble) -> int:

@@ -20,7 +20,7 @@ import httpx
 
 from saas.audit.decisions import DecisionLog
 from saas.db import Database
-from saas.scoring.model import RiskModel
+from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
 from saas.trips.chunk_run import ChunkFailed, score_chunk
 from saas.webhooks.delivery import attempt, secret_of
@@ -47,7 +47,8 @@ class JobContext:
     db: Database
     decisions: DecisionLog
     tenants: Tenants
-    model: RiskModel
+    models: TenantModels
+    """The default model and every tenant's pinned one: a chunk scores with its run's pinned version."""
     dispatcher: Dispatcher
     spread_override: Decimal | None = None
     http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
@@ -95,7 +96,7 @@ def run_chunk(tenant_id: str, run_id: str, chunk: int, *, final: bool) -> dict[s
 
 async def _chunk(ctx: JobContext, tenant_id: str, run_id: str, chunk: int, final: bool) -> dict[str, Any]:
     try:
-        delivery, written = await score_chunk(ctx.db, ctx.decisions, ctx.tenants.tenant(tenant_id), ctx.model,
+        delivery, written = await score_chunk(ctx.db, ctx.decisions, ctx.tenants.tenant(tenant_id), ctx.models,
                                               run_id, chunk, final=final, spread_override=ctx.spread_override)
     except ChunkFailed as exc:
         ctx.dispatcher.deliver(tenant_id, exc.delivery)

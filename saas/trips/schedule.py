@@ -63,9 +63,9 @@ async def _fire(ctx: jobs.JobContext, tenant_id: str, fire: dt.datetime) -> str:
     period = period_for(fire)
     try:
         async with ctx.db.session_scope() as session:
-            planned = await plan_run(session, tenant, period, explain=tenant.config.scoring_schedule is None
-                                     or tenant.config.scoring_schedule.explain, model_version=ctx.model.version,
-                                     requested_by="schedule")
+            schedule = tenant.config.scoring_schedule
+            planned = await plan_run(session, tenant, period, explain=schedule is None or schedule.explain,
+                                     model_version=ctx.models.live(tenant).version, requested_by="schedule")
         if planned.chunks:
             ctx.dispatcher.enqueue_run(tenant_id, planned.run.id, period, planned.chunks)
         outcome = f"run {planned.run.id} for {period}"

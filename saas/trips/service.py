@@ -1,8 +1,9 @@
 """The trips and scoring-run service: what the API and the CLI call.
 
-It is handed its parts (database, decision log, tenants, model version, dispatcher) by the
-assembly; it starts runs and hands their chunks to the dispatcher after the run is committed, so a
-worker never sees a chunk whose run does not exist yet.
+It is handed its parts (database, decision log, tenants, models, dispatcher) by the assembly. A
+run pins the tenant's live model (its ``model:`` pin, else the default). It starts runs and hands
+their chunks to the dispatcher after the run is committed, so a worker never sees a chunk whose run
+does not exist yet.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import msgspec
 
 from saas.audit.decisions import DecisionLog
 from saas.db import Database
+from saas.scoring.selection import TenantModels
 from saas.trips.api_schemas import DriverRequest, DriverView, IngestReport, RawReport, RunView, ScoreHistory
 from saas.trips.detection import DETECTOR_VERSION, detect
 from saas.trips.history import score_history
@@ -26,10 +28,10 @@ from saas.trips.schemas import RawTrip
 
 
 class TripService:
-    def __init__(self, db: Database, decisions: DecisionLog, tenants: Tenants, model_version: str,
+    def __init__(self, db: Database, decisions: DecisionLog, tenants: Tenants, models: TenantModels,
                  dispatcher: Dispatcher, *, chunk_drivers: int = 5_000) -> None:
         self.db, self.decisions, self.tenants = db, decisions, tenants
-        self.model_version, self.dispatcher, self.chunk_drivers = model_version, dispatcher, chunk_drivers
+        self.models, self.dispatcher, self.chunk_drivers = models, dispatcher, chunk_drivers
 
     async def put_driver(self, tenant_id: str, driver_id: str, request: DriverRequest) -> tuple[DriverView, bool]:
         async with self.db.session_scope() as session:
@@ -58,7 +60,8 @@ class TripService:
     async def start_run(self, tenant_id: str, period: str, *, explain: bool, requested_by: str) -> RunView:
         tenant = self.tenants.tenant(tenant_id)
         async with self.db.session_scope() as session:
-            planned = await plan_run(session, tenant, period, explain=explain, model_version=self.model_version,
+            planned = await plan_run(session, tenant, period, explain=explain,
+                                     model_version=self.models.live(tenant).version,
                                      requested_by=requested_by, chunk_drivers=self.chunk_drivers)
         if planned.chunks:
             self.dispatcher.enqueue_run(tenant_id, planned.run.id, period, planned.chunks)

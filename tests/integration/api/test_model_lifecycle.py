@@ -118,3 +118,40 @@ async def test_shadow_scores_are_recorded_not_priced_and_reported(api: Api, shad
     assert rated.status_code == 403
     other = (await api.client.get("/v1/models/shadow-report", headers=api.auth("partner-b", "compliance"))).json()
     assert other["quotes"] == 0 and shadowing not in json.dumps(other)
+
+
+async def test_a_monthly_run_scores_with_the_tenants_pinned_model(api: Api, candidate: Path) -> None:
+    """Runs pin the tenant's live model as quotes use it: a ``model:`` pin, not the process default."""
+    from tests.integration.api.test_trips import add_drivers, ids, wait_run
+    from tests.trips_data import PERIOD, month_of_trips
+
+    registry = api.runtime.models.registry
+    assert registry is not None
+    version = await registry.register(candidate)
+    await registry.load(version)  # what start-up does for a pinned version
+    drivers = ids(6)
+    await add_drivers(api, "fleet-co", drivers)
+    trips = month_of_trips(drivers, PERIOD, seed=9)
+    assert (await api.client.post("/v1/trips", json={"trips": trips}, headers=api.auth("fleet-co"))).status_code == 200
+    admin = api.auth("fleet-co", "admin")
+
+    async def run_and_read() -> tuple[dict[str, object], dict[str, float]]:
+        started = await api.client.post("/v1/scoring-runs", json={"period": PERIOD}, headers=admin)
+        run = await wait_run(api, "fleet-co", started.json()["id"])
+        assert run["status"] == "completed" and run["written"] == len(drivers)
+        body = (await api.client.get(f"/v1/scoring-runs/{run['id']}/results?format=jsonl", headers=admin)).content
+        return run, {row["driver_id"]: row["risk_score"] for row in map(json.loads, body.splitlines())}
+
+    default_run, default_risks = await run_and_read()
+    tenants = api.runtime.catalog.tenants
+    original = tenants["fleet-co"]
+    tenants["fleet-co"] = LoadedTenant(msgspec.structs.replace(original.config, model=version),
+                                       original.content_hash, original.source)
+    try:
+        pinned_run, pinned_risks = await run_and_read()
+    finally:
+        tenants["fleet-co"] = original
+    assert default_run["model_version"] == api.runtime.model.version
+    assert pinned_run["model_version"] == version != api.runtime.model.version
+    assert pinned_risks.keys() == default_risks.keys()
+    assert all(pinned_risks[d] > default_risks[d] for d in drivers)  # the candidate's base score is higher

@@ -143,7 +143,7 @@ async def test_kill_9_and_a_poisoned_chunk_leave_no_missing_or_duplicate_scores(
     assert rerun.status == "completed" and rerun.written == DRIVERS
     assert await score_rows(runtime) == (DRIVERS, DRIVERS)
 
-    embedded = TripService(runtime.db, runtime.decisions, runtime.catalog, runtime.model.version, ThreadDispatcher(),
+    embedded = TripService(runtime.db, runtime.decisions, runtime.catalog, runtime.models, ThreadDispatcher(),
                            chunk_drivers=CHUNK)
     in_process = await wait(embedded, (await embedded.start_run(TENANT, PERIOD, explain=True,
                                                                  requested_by="test")).id, timeout_s=90)
