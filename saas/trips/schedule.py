@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from saas.errors import Conflict
+from saas.settings import load_settings
 from saas.tenancy.schemas import ScoringSchedule
 from saas.trips import jobs
 from saas.trips.api_schemas import previous_period
@@ -61,11 +62,12 @@ def scheduled_run_job(tenant_id: str, fire_iso: str) -> str:
 async def _fire(ctx: jobs.JobContext, tenant_id: str, fire: dt.datetime) -> str:
     tenant = ctx.tenants.tenant(tenant_id)
     period = period_for(fire)
+    chunk_drivers = load_settings().chunk_drivers  # the worker's SAAS_CHUNK_DRIVERS, as for any other run
     try:
         async with ctx.db.session_scope() as session:
             planned = await plan_run(session, tenant, period, explain=tenant.config.scoring_schedule is None
                                      or tenant.config.scoring_schedule.explain, model_version=ctx.model.version,
-                                     requested_by="schedule")
+                                     requested_by="schedule", chunk_drivers=chunk_drivers)
         if planned.chunks:
             ctx.dispatcher.enqueue_run(tenant_id, planned.run.id, period, planned.chunks)
         outcome = f"run {planned.run.id} for {period}"
