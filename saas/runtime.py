@@ -140,7 +140,7 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
         return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
-                               spread_override=settings.target_spread_override)
+                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers)
 
     jobs.install(context)
     return dispatcher

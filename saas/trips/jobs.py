@@ -51,6 +51,8 @@ class JobContext:
     """The default model and every tenant's pinned one: a chunk scores with its run's pinned version."""
     dispatcher: Dispatcher
     spread_override: Decimal | None = None
+    chunk_drivers: int = 5_000
+    """Drivers per chunk of a run this process plans itself (a scheduled firing): ``SAAS_CHUNK_DRIVERS``."""
     http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
     """Makes the client webhook deliveries are sent with (one per attempt)."""
 

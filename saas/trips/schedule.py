@@ -59,21 +59,23 @@ def scheduled_run_job(tenant_id: str, fire_iso: str) -> str:
 
 
 async def _fire(ctx: jobs.JobContext, tenant_id: str, fire: dt.datetime) -> str:
+    """The next month's firing is scheduled first: a firing that fails (the database down at that
+    moment, say) must not end the tenant's schedule."""
     tenant = ctx.tenants.tenant(tenant_id)
     period = period_for(fire)
+    schedule = tenant.config.scoring_schedule
+    if schedule is not None:
+        following = next_fire(schedule, fire)
+        ctx.dispatcher.schedule_run(tenant_id, following, job_id(tenant_id, following))
     try:
         async with ctx.db.session_scope() as session:
-            schedule = tenant.config.scoring_schedule
             planned = await plan_run(session, tenant, period, explain=schedule is None or schedule.explain,
-                                     model_version=ctx.models.live(tenant).version, requested_by="schedule")
+                                     model_version=ctx.models.live(tenant).version, requested_by="schedule",
+                                     chunk_drivers=ctx.chunk_drivers)
         if planned.chunks:
             ctx.dispatcher.enqueue_run(tenant_id, planned.run.id, period, planned.chunks)
         outcome = f"run {planned.run.id} for {period}"
     except Conflict as exc:
         outcome = f"skipped {period}: {exc.detail}"
     log.info("scheduled scoring of %s: %s", tenant_id, outcome)
-    schedule = tenant.config.scoring_schedule
-    if schedule is not None:
-        following = next_fire(schedule, fire)
-        ctx.dispatcher.schedule_run(tenant_id, following, job_id(tenant_id, following))
     return outcome
