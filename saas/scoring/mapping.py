@@ -119,13 +119,12 @@ def map_score(risk: float, pricing: Pricing, model: ScoringModel, *,
 
 def map_scores(risks: np.ndarray, pricing: Pricing, model: ScoringModel, *,
                spread_override: Decimal | None = None) -> list[ScoreMapping]:
-    """``map_score`` for a batch: one percentile lookup for all rows, identical results row by row."""
-    with localcontext(MONEY):
-        scale = scaling_factor(model, effective_spread(pricing, spread_override))
-        baseline = to_decimal(model.baseline)
-        quantised = np.array([float(to_decimal(r)) for r in np.asarray(risks, dtype=np.float64)])
-        percentiles = np.round(np.atleast_1d(model.percentile(quantised)), 4)
-        return [_map_one(r, float(p), pricing, baseline, scale) for r, p in zip(quantised, percentiles, strict=True)]
+    """``map_score`` for a batch, row by row identical to ``_map_one`` (``mapping_batch`` computes it
+    in numpy). One percentile lookup for all rows, rounded by ``np.round``: decisions were recorded
+    and are replayed that way (it can differ from ``map_score``'s ``round`` on an exact binary half)."""
+    from saas.scoring.mapping_batch import map_scores_columns  # builds on this module
+
+    return map_scores_columns(risks, pricing, model, spread_override=spread_override).mappings()
 
 
 def smooth_safety(previous: Decimal | None, current: Decimal, weight: Decimal) -> Decimal:
