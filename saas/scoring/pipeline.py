@@ -8,6 +8,7 @@ the tenant's pricing and the spread override it was given, and gets the spread b
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ import numpy as np
 
 from saas.scoring.explain import Explanation, explain_rows
 from saas.scoring.features import FeatureSet
-from saas.scoring.mapping import ScoreMapping, effective_spread, map_scores
+from saas.scoring.mapping import ScoreMapping, effective_spread
+from saas.scoring.mapping_batch import MappedScores, map_scores_columns
 from saas.scoring.masked import view
 from saas.scoring.model import RiskModel
 from saas.scoring.protocol import ScoringModel
@@ -34,7 +36,8 @@ class ScoredRows:
     model: ScoringModel
     X: np.ndarray
     risks: np.ndarray
-    mappings: list[ScoreMapping]
+    mapped: MappedScores
+    """The mappings as exact columns (monthly scoring writes these without a per-row object)."""
     contributions: np.ndarray | None
     spread: Decimal
     """The target spread the mappings used (tenant's, or the override): pinned for replay."""
@@ -42,7 +45,12 @@ class ScoredRows:
     """Inputs marginalised out, with why: the explanation says so instead of "not reported"."""
 
     def __len__(self) -> int:
-        return len(self.mappings)
+        return len(self.risks)
+
+    @functools.cached_property
+    def mappings(self) -> list[ScoreMapping]:
+        """Row by row (quotes and partner risk scores): equal to ``map_scores`` of the same risks."""
+        return self.mapped.mappings()
 
     def explanation(self, row: int) -> Explanation | None:
         if self.contributions is None:
@@ -75,60 +83,16 @@ def score_matrix(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: 
     scoring = view(model, features.mask(model) if features is not None else None)
     excluded = {k: v for k, v in (features.excluded if features else {}).items() if k in model.feature_names}
     if not len(X):
-        return ScoredRows(scoring, X, np.zeros(0), [], None, spread, excluded)
+        return ScoredRows(scoring, X, np.zeros(0), map_scores_columns(np.zeros(0), pricing, scoring,
+                                                                      spread_override=spread), None, spread, excluded)
     clock = _Clock(timings)
     risks = scoring.score(X)
     clock.lap("predict")
-    mappings = map_scores(risks, pricing, scoring, spread_override=spread)
+    mapped = map_scores_columns(risks, pricing, scoring, spread_override=spread)
     clock.lap("map")
     contributions = scoring.contributions(X) if explain else None
     clock.lap("explain")
-    return ScoredRows(scoring, X, risks, mappings, contributions, spread, excluded)
-
-
-@dataclass(frozen=True)
-class _Columns:  # interim: replaced by the columnar mapping
-    risk: np.ndarray
-    percentile: np.ndarray
-    safety_tenths: np.ndarray
-    multiplier_micro: np.ndarray
-    safest_top_pct: np.ndarray
-    names: list[str]
-    labels: list[str]
-
-    def tier_names(self) -> list[str]:
-        return self.names
-
-    def tier_labels(self) -> list[str]:
-        return self.labels
-
-
-@dataclass(frozen=True)
-class ScoredBatch:
-    model: ScoringModel
-    X: np.ndarray
-    risks: np.ndarray
-    mapped: _Columns
-    contributions: np.ndarray | None
-    excluded: Mapping[str, str] = field(default_factory=dict)
-
-    def explanations(self) -> list[Explanation | None]:
-        if self.contributions is None:
-            return [None] * len(self.risks)
-        return list(explain_rows(self.model, self.X, self.risks, self.contributions, excluded=self.excluded))
-
-
-def score_batch(model: RiskModel, pricing: Pricing, X: np.ndarray, *, explain: bool,
-                spread_override: Decimal | None = None, features: FeatureSet | None = None,
-                timings: dict[str, float] | None = None) -> ScoredBatch:
-    rows = score_matrix(model, pricing, X, explain=explain, spread_override=spread_override, features=features,
-                        timings=timings)
-    m = rows.mappings
-    cols = _Columns(np.array([x.risk for x in m]), np.array([x.percentile for x in m]),
-                    np.array([int(x.safety_score * 10) for x in m], np.int64),
-                    np.array([int(x.multiplier * 1000000) for x in m], np.int64),
-                    np.array([x.safest_top_pct for x in m], np.int64), [x.tier for x in m], [x.tier_label for x in m])
-    return ScoredBatch(rows.model, X, rows.risks, cols, rows.contributions, rows.excluded)
+    return ScoredRows(scoring, X, risks, mapped, contributions, spread, excluded)
 
 
 class _Clock:

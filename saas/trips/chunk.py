@@ -23,7 +23,7 @@ from saas.scoring.features import feature_set, permit_matrix
 from saas.scoring.mapping_batch import smooth_safety_columns
 from saas.scoring.model import RiskModel
 from saas.scoring.monthly import feature_matrix
-from saas.scoring.pipeline import score_batch
+from saas.scoring.pipeline import score_matrix
 from saas.tenancy.service import LoadedTenant
 from saas.trips.notify import TIER_CHANGES_LISTED
 from saas.trips.results import checksum, export_lines
@@ -106,13 +106,14 @@ def score_drivers(columns: dict[str, list[Any]], previous: dict[str, tuple[int, 
         index = np.flatnonzero(states == state)
         allowed = feature_set(tenant.config, str(state))
         X[index] = permit_matrix(X[index], allowed.groups, model)
-        batch = score_batch(model, tenant.config.pricing, X[index], explain=explain, spread_override=spread_override,
-                            features=allowed, timings=result.timings)
+        batch = score_matrix(model, tenant.config.pricing, X[index], explain=explain,
+                             spread_override=spread_override, features=allowed, timings=result.timings)
         mapped = batch.mapped
         out.risk_score[index], out.percentile[index] = mapped.risk, mapped.percentile
-        out.safety_month_tenths[index], out.multiplier_micro[index] = mapped.safety_tenths, mapped.multiplier_micro
+        out.safety_month_tenths[index], out.multiplier_micro[index] = mapped.safety_tenths, mapped.multiplier_micros
         out.safest_top_pct[index] = mapped.safest_top_pct
-        tiers[index], labels[index] = mapped.tier_names(), mapped.tier_labels()
+        tiers[index] = np.array(mapped.tier_names, dtype=object)[mapped.tier_index]
+        labels[index] = np.array(mapped.tier_labels, dtype=object)[mapped.tier_index]
         if explain:
             for j, explained in zip(index, batch.explanations(), strict=True):
                 improve[j] = [tip.text for tip in coaching_tips(explained.contributions)] if explained else []
