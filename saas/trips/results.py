@@ -19,8 +19,9 @@ from decimal import Decimal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saas.scoring.mapping_batch import fixed_strings
 from saas.trips.models import DriverScoreRow, ScoringChunkRow
-from saas.trips.scores import ScoreColumns, Scores, millionths, tenths
+from saas.trips.scores import ScoreColumns, Scores
 
 STREAM_ROWS = 2_000
 _ENCODER = msgspec.json.Encoder()
@@ -74,8 +75,8 @@ def export_lines(period: str, scores: ScoreColumns) -> bytes:
     once they are stored (decimals are exact integers of tenths and millionths until here)."""
     count = len(scores)
     lines = map(ResultText, scores.driver_id, [period] * count, scores.trips.tolist(), scores.miles.tolist(),
-                scores.risk_score.tolist(), map(tenths, scores.safety_tenths.tolist()),
-                map(tenths, scores.safety_month_tenths.tolist()), map(millionths, scores.multiplier_micro.tolist()),
+                scores.risk_score.tolist(), fixed_strings(scores.safety_tenths, 1),
+                fixed_strings(scores.safety_month_tenths, 1), fixed_strings(scores.multiplier_micro, 6),
                 scores.tier, scores.tier_label, scores.percentile.tolist(), scores.safest_top_pct.tolist(),
                 scores.improve)
     return _ENCODER.encode_lines(list(lines))

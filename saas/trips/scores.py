@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Integer, and_, cast, func, or_
 
+from saas.scoring.mapping_batch import fixed_decimals
 from saas.tenancy.bulk import copy_into, execute_raw, fetch_columns, is_postgres
 from saas.trips.models import DriverScoreRow
 from saas.trips.repository import Rows
@@ -33,14 +33,6 @@ MOVE = f"""INSERT INTO driver_scores (tenant_id, period, driver_id, trips, miles
   multiplier_micro::numeric / 1000000, tier, tier_label, percentile, safest_top_pct, features, coaching FROM {STAGE}"""
 SQLITE_SLICE = 2_000
 """Rows per multi-row INSERT on SQLite (15 parameters each, under its 32k limit)."""
-
-
-def tenths(value: int) -> str:
-    return f"{'-' if value < 0 else ''}{abs(value) // 10}.{abs(value) % 10}"
-
-
-def millionths(value: int) -> str:
-    return f"{'-' if value < 0 else ''}{abs(value) // 1_000_000}.{abs(value) % 1_000_000:06d}"
 
 
 @dataclass
@@ -75,19 +67,14 @@ class ScoreColumns:
 
     def rows(self, period: str, coaching: list[str]) -> list[dict[str, Any]]:
         """Row dicts with ``Decimal`` values (the SQLite path, and tests that read a row)."""
-        values = self.staged(coaching)
-        out = []
-        for row in zip(*values, strict=True):
-            named = dict(zip(STAGED, row, strict=True))
-            out.append({"driver_id": named["driver_id"], "period": period, "trips": named["trips"],
-                        "miles": named["miles"], "risk_score": named["risk_score"],
-                        "safety_score": Decimal(tenths(named["safety_tenths"])),
-                        "safety_score_month": Decimal(tenths(named["safety_month_tenths"])),
-                        "multiplier": Decimal(millionths(named["multiplier_micro"])), "tier": named["tier"],
-                        "tier_label": named["tier_label"], "percentile": named["percentile"],
-                        "safest_top_pct": named["safest_top_pct"], "features": named["features"],
-                        "coaching": named["coaching"]})
-        return out
+        values = dict(zip(STAGED, self.staged(coaching), strict=True))
+        values["safety_score"] = fixed_decimals(self.safety_tenths, 1)
+        values["safety_score_month"] = fixed_decimals(self.safety_month_tenths, 1)
+        values["multiplier"] = fixed_decimals(self.multiplier_micro, 6)
+        names = ["driver_id", "trips", "miles", "risk_score", "safety_score", "safety_score_month", "multiplier",
+                 "tier", "tier_label", "percentile", "safest_top_pct", "features", "coaching"]
+        return [{"period": period, **dict(zip(names, row, strict=True))}
+                for row in zip(*(values[name] for name in names), strict=True)]
 
 
 class Scores(Rows[DriverScoreRow]):
