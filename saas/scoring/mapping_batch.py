@@ -75,6 +75,13 @@ def fixed_decimals(counts: np.ndarray, places: int) -> list[Decimal]:
 def fixed_strings(counts: np.ndarray, places: int) -> list[str]:
     """Counts of 10⁻ᵖˡᵃᶜᵉˢ → ``str`` of those Decimals (``"1.250000"``, ``"-0.5"``), without Decimals."""
     c = np.asarray(counts, dtype=np.int64)
+    if len(c) and (low := int(c.min())) + len(c) // 4 > int(c.max()):  # a narrow range (safety scores): a table
+        table = np.array(_formatted(np.arange(low, int(c.max()) + 1), places), dtype=object)
+        return list(table[c - low].tolist())
+    return _formatted(c, places)
+
+
+def _formatted(c: np.ndarray, places: int) -> list[str]:
     whole, frac = np.divmod(np.abs(c), 10 ** places)
     signs = np.where(c < 0, "-", "").tolist()
     return [f"{s}{w}.{f:0{places}d}" for s, w, f in zip(signs, whole.tolist(), frac.tolist(), strict=True)]

@@ -9,6 +9,7 @@ cost once the model itself was fast.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,10 +74,16 @@ def numeric(columns: dict[str, list[Any]], index: np.ndarray) -> dict[str, np.nd
     return {name: np.array(columns[name], dtype=np.float64)[index] for name in NUMERIC}
 
 
+@functools.cache
+def _inputs_type(names: tuple[str, ...]) -> type[msgspec.Struct]:
+    """A struct of the model's inputs: the same JSON object as a dict, made and encoded faster."""
+    return msgspec.defstruct("ModelInputs", [(name, float | None) for name in names])
+
+
 def feature_json(names: list[str], X: np.ndarray) -> list[str]:
     """The inputs as scored, one JSON object per row (NaN, an input not used, as null), in one encode."""
-    inputs = np.round(X, 6).tolist()
-    lines = _JSON.encode_lines([dict(zip(names, row, strict=True)) for row in inputs])
+    inputs = _inputs_type(tuple(names))
+    lines = _JSON.encode_lines([inputs(*row) for row in np.round(X, 6).tolist()])
     return lines.decode().split("\n")[:-1]
 
 

@@ -257,6 +257,14 @@ def test_fixed_point_columns_are_the_quantised_decimals(counts: list[int], place
     assert [d.as_tuple() for d in fixed_decimals(array, places)] == [d.as_tuple() for d in expected]
 
 
+@given(st.lists(st.integers(-5, 1000), min_size=1, max_size=4000), st.sampled_from([1, 6]))
+def test_a_narrow_range_of_counts_formats_from_a_table_alike(counts: list[int], places: int) -> None:
+    """Safety scores (0–1000 tenths) in a chunk of thousands take the table path: same strings."""
+    counts = counts * (4 * 1006 // len(counts) + 1)  # long enough for the table path
+    expected = [str((Decimal(c) / 10 ** places).quantize(Decimal(1).scaleb(-places), context=MONEY)) for c in counts]
+    assert fixed_strings(np.array(counts, dtype=np.int64), places) == expected
+
+
 def test_an_empty_batch() -> None:
     pricing = Pricing(target_spread=Decimal("0.3"), max_discount=Decimal("0.25"), max_surcharge=Decimal("0.4"),
                       tiers=[Tier("A", Decimal(100), "all")])
