@@ -9,7 +9,9 @@ run may close without it, its other chunks' results standing.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,21 +23,60 @@ from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import previous_period
 from saas.trips.chunk import score_drivers
-from saas.trips.models import ScoringChunkRow, ScoringRunRow
+from saas.trips.models import ScoringChunkRow
 from saas.trips.repository import Chunks, Drivers, Runs
 from saas.trips.runs import close_run
 from saas.trips.scores import Scores
 
 
-async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int) -> tuple[ScoringRunRow,
-                                                                                          ScoringChunkRow]:
-    run = await Runs(session, tenant_id).get(run_id)
-    row = await Chunks(session, tenant_id).get(run_id, chunk)
-    if row.status != "done":
-        row.status, row.attempts = "running", row.attempts + 1
+@dataclass(frozen=True)
+class RunParams:
+    """What a chunk needs of its run: fixed when the run was planned, so a worker keeps them."""
+
+    id: str
+    period: str
+    structure: dict[str, Any]
+    explain: bool
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    chunk: int
+    first_driver: str
+    last_driver: str
+    status: str
+    written: int | None
+
+
+_RUNS: dict[tuple[str, str], RunParams] = {}
+"""Per process: the runs whose chunks it has scored (a few per month per tenant; never stale)."""
+
+
+async def _params(session: AsyncSession, tenant_id: str, run_id: str) -> RunParams:
+    found = _RUNS.get((tenant_id, run_id))
+    if found is None:
+        run = await Runs(session, tenant_id).get(run_id)
         if run.status == "queued":
             run.status = "running"
-    return run, row
+        found = RunParams(run.id, run.period, msgspec.json.decode(run.credibility), bool(run.explain),
+                          run.model_version)
+        _RUNS[(tenant_id, run_id)] = found
+    return found
+
+
+async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int) -> tuple[RunParams, Claim]:
+    """Mark the chunk running (one more attempt) in one statement, unless an earlier attempt finished it."""
+    run = await _params(session, tenant_id, run_id)
+    claim = Chunks(session, tenant_id).update(
+        ScoringChunkRow.run_id == run_id, ScoringChunkRow.chunk == chunk, ScoringChunkRow.status != "done"
+    ).values(status="running", attempts=ScoringChunkRow.attempts + 1).returning(
+        ScoringChunkRow.first_driver, ScoringChunkRow.last_driver).execution_options(synchronize_session=False)
+    claimed = (await session.execute(claim)).one_or_none()
+    if claimed is not None:
+        return run, Claim(chunk, claimed[0], claimed[1], "running", None)
+    row = await Chunks(session, tenant_id).get(run_id, chunk)
+    return run, Claim(chunk, row.first_driver, row.last_driver, row.status, row.written)
 
 
 async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, models: TenantModels, run_id: str,
@@ -65,7 +106,7 @@ class ChunkFailed(Exception):
         self.delivery = delivery
 
 
-async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: ScoringRunRow, row: ScoringChunkRow,
+async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: RunParams, row: Claim,
                  spread_override: Decimal | None) -> int:
     tenant_id = tenant.config.id
     async with db.session_scope() as session:
@@ -75,7 +116,7 @@ async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: Scor
                                                                    row.last_driver)
         sql = time.perf_counter() - started
         result = score_drivers(drivers, previous, tenant, model, period=run.period,
-                               structure=msgspec.json.decode(run.credibility), explain=bool(run.explain),
+                               structure=run.structure, explain=run.explain,
                                spread_override=spread_override)
         started = time.perf_counter()
         await Scores(session, tenant_id).replace(run.period, row.first_driver, row.last_driver, result.scores,
