@@ -59,6 +59,13 @@ async def copy_into(session: AsyncSession, tenant_id: str, table: str, columns: 
     await connection.copy_records_to_table(table, columns=list(columns), records=records)
 
 
+async def fetch_raw(session: AsyncSession, tenant_id: str, sql: str, *args: Any) -> list[Any]:
+    """Rows of one query on the session's asyncpg connection with the tenant set (PostgreSQL only):
+    for SQL the ORM cannot say well (arrays joined as tables); the query names its tenant itself."""
+    connection = await _driver_connection(session, tenant_id)
+    return list(await connection.fetch(sql, *args))
+
+
 async def execute_raw(session: AsyncSession, tenant_id: str, sql: str, *args: Any) -> str:
     """One statement on the session's asyncpg connection with the tenant set (PostgreSQL only)."""
     connection = await _driver_connection(session, tenant_id)
