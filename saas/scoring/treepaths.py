@@ -135,21 +135,19 @@ class Tables:
     @classmethod
     def build(cls, paths: Paths, allowed: NDArray[np.bool_]) -> Tables:
         """Vectorised over the leaves with the same k: a few ms per mask, and no compile at load."""
+        value, bits = leaf_values(paths, allowed)
         depth = int(paths.leaf_k.max(initial=0))
         weights = np.zeros((depth + 1, depth + 2))  # weights[k, s] = s!(k−1−s)!/k!, zero for s ≥ k and s = −1
         for k in range(1, depth + 1):
             for s in range(k):
                 weights[k, s] = math.factorial(s) * math.factorial(k - 1 - s) / math.factorial(k)
         table = np.zeros(int(np.sum(paths.leaf_k << paths.leaf_k)))
-        value, bits = np.zeros(len(paths.leaf_k)), np.zeros(len(paths.leaf_k), dtype=np.int64)
         for k in range(depth + 1):
             leaves = np.flatnonzero(paths.leaf_k == k)
             if len(leaves) == 0:
                 continue
             elems = paths.elem_start[leaves][:, None] + np.arange(k)
-            z, ok = paths.elem_z[elems], allowed[paths.elem_feature[elems]]  # (L, k)
-            v = paths.leaf_value[leaves] * np.prod(np.where(ok, 1.0, z), axis=1)
-            value[leaves], bits[leaves] = v, np.sum(ok << np.arange(k), axis=1)
+            z, ok, v = paths.elem_z[elems], allowed[paths.elem_feature[elems]], value[leaves]  # (L, k), (L,)
             code = np.arange(1 << k)
             inside = (code[:, None] >> np.arange(k) & 1).astype(np.bool_)  # (2^k, k): element i in C
             member = ok[:, None, :] & inside  # allowed elements in C: (L, 2^k, k)
@@ -166,3 +164,19 @@ class Tables:
                 entry = coef * q[:, code & ~(1 << j)] * r[:, code | (1 << j)]  # (L, 2^k)
                 table[paths.table_start[leaves][:, None] + code * k + j] = entry
         return cls(table=table, value=value, allowed_bits=bits)
+
+
+def leaf_values(paths: Paths, allowed: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Per leaf, for one allowed mask: v' = v · Π z over its disallowed elements (what the leaf adds to the
+    marginalised margin when every allowed element holds) and the bits of its allowed elements. Alone
+    (without the tables) for the margin-only kernel; one definition, so both add the same float64 values."""
+    value, bits = np.zeros(len(paths.leaf_k)), np.zeros(len(paths.leaf_k), dtype=np.int64)
+    for k in range(int(paths.leaf_k.max(initial=0)) + 1):
+        leaves = np.flatnonzero(paths.leaf_k == k)
+        if len(leaves) == 0:
+            continue
+        elems = paths.elem_start[leaves][:, None] + np.arange(k)
+        z, ok = paths.elem_z[elems], allowed[paths.elem_feature[elems]]  # (L, k)
+        value[leaves] = paths.leaf_value[leaves] * np.prod(np.where(ok, 1.0, z), axis=1)
+        bits[leaves] = np.sum(ok << np.arange(k), axis=1)
+    return value, bits
