@@ -15,6 +15,10 @@ import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPREAD_ENV = "PREMIUM_SCALING_TARGET_SPREAD"
+DEFAULT_CHUNK_DRIVERS = 12_000
+"""Drivers per scoring-run chunk. A chunk should be cheap to redo (this is about a quarter of a second
+of work) yet carry enough work that RQ's own ~2 ms per job (a dozen Redis round trips) stays under
+1 % of a run: at 5,000 drivers a chunk was ~0.1 s of work and the queue took ~2 % (docs/benchmarks.md)."""
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -26,7 +30,7 @@ class Settings(msgspec.Struct, frozen=True):
     max_body_bytes: int
     bulk_max_quotes: int
     rate_limit_per_minute: int
-    chunk_drivers: int = 5_000
+    chunk_drivers: int = DEFAULT_CHUNK_DRIVERS
     """Drivers per scoring-run chunk (one RQ job each)."""
     chunk_timeout_s: int = 30
     """A chunk job's timeout: also how soon a chunk held by a dead worker is noticed and retried."""
@@ -51,7 +55,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("SAAS_MAX_BODY_BYTES", 16 * 1024 * 1024)),
         bulk_max_quotes=int(env.get("SAAS_BULK_MAX_QUOTES", 10_000)),
         rate_limit_per_minute=int(env.get("SAAS_RATE_LIMIT_PER_MINUTE", 600_000)),
-        chunk_drivers=int(env.get("SAAS_CHUNK_DRIVERS", 5_000)),
+        chunk_drivers=int(env.get("SAAS_CHUNK_DRIVERS", DEFAULT_CHUNK_DRIVERS)),
         chunk_timeout_s=int(env.get("SAAS_CHUNK_TIMEOUT_S", 30)),
         target_spread_override=_decimal(env, SPREAD_ENV),
     )

@@ -21,6 +21,7 @@ import httpx
 from saas.audit.decisions import DecisionLog
 from saas.db import Database
 from saas.scoring.selection import TenantModels
+from saas.settings import DEFAULT_CHUNK_DRIVERS
 from saas.tenancy.service import LoadedTenant
 from saas.trips.chunk_run import ChunkFailed, score_chunk
 from saas.webhooks.delivery import attempt, secret_of
@@ -51,7 +52,7 @@ class JobContext:
     """The default model and every tenant's pinned one: a chunk scores with its run's pinned version."""
     dispatcher: Dispatcher
     spread_override: Decimal | None = None
-    chunk_drivers: int = 5_000
+    chunk_drivers: int = DEFAULT_CHUNK_DRIVERS
     """Drivers per chunk of a run this process plans itself (a scheduled firing): ``SAAS_CHUNK_DRIVERS``."""
     http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
     """Makes the client webhook deliveries are sent with (one per attempt)."""

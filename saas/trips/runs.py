@@ -19,6 +19,7 @@ from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import NewEntry
 from saas.clock import utc_timestamp
 from saas.errors import Conflict, ValidationFailed
+from saas.settings import DEFAULT_CHUNK_DRIVERS
 from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import ChunkDigest, ChunkFailure, Reconciliation, RunView, check_period
 from saas.trips.credibility_sql import estimate
@@ -28,8 +29,8 @@ from saas.trips.repository import Chunks, Drivers, Runs
 from saas.trips.results import run_checksum
 from saas.trips.scores import Scores
 
-CHUNK_DRIVERS = 5_000
-"""Drivers per chunk: a few seconds of work, so a lost chunk costs little to redo."""
+CHUNK_DRIVERS = DEFAULT_CHUNK_DRIVERS
+"""Drivers per chunk (``saas.settings.DEFAULT_CHUNK_DRIVERS`` says why this many)."""
 TERMINAL = ("done", "failed")
 SAMPLE_UNSCORED = 20
 

@@ -15,6 +15,7 @@ import msgspec
 from saas.audit.decisions import DecisionLog
 from saas.db import Database
 from saas.scoring.selection import TenantModels
+from saas.settings import DEFAULT_CHUNK_DRIVERS
 from saas.trips.api_schemas import DriverRequest, DriverView, IngestReport, RawReport, RunView, ScoreHistory
 from saas.trips.detection import DETECTOR_VERSION, detect
 from saas.trips.history import score_history
@@ -29,7 +30,7 @@ from saas.trips.schemas import RawTrip
 
 class TripService:
     def __init__(self, db: Database, decisions: DecisionLog, tenants: Tenants, models: TenantModels,
-                 dispatcher: Dispatcher, *, chunk_drivers: int = 5_000) -> None:
+                 dispatcher: Dispatcher, *, chunk_drivers: int = DEFAULT_CHUNK_DRIVERS) -> None:
         self.db, self.decisions, self.tenants = db, decisions, tenants
         self.models, self.dispatcher, self.chunk_drivers = models, dispatcher, chunk_drivers
 
