@@ -122,8 +122,10 @@ def score_drivers(columns: dict[str, list[Any]], previous: dict[str, tuple[int, 
         tiers[index] = np.array(mapped.tier_names, dtype=object)[mapped.tier_index]
         labels[index] = np.array(mapped.tier_labels, dtype=object)[mapped.tier_index]
         if explain:
+            started = time.perf_counter()
             for j, explained in zip(index, batch.explanations(), strict=True):
                 improve[j] = [tip.text for tip in coaching_tips(explained.contributions)] if explained else []
+            result.timings["coaching"] = result.timings.get("coaching", 0.0) + time.perf_counter() - started
     started = time.perf_counter()
     out.driver_id = [ids[i] for i in scored]
     out.trips, out.miles = trips[scored].astype(np.int64), np.array(columns["miles"], dtype=np.float64)[scored]
