@@ -6,10 +6,13 @@
 Starts its own PostgreSQL and Redis, loads a month of trips (about 5 per driver, ``bench.trip_data``),
 then runs ``POST /v1/scoring-runs``'s service with two workers and prints the wall time, drivers per
 second, the time split summed over chunks (SQL features, features, predict, map, explain, rows,
-write) and the queue/job overhead (wall − plan − close − chunk work / workers). The floor, measured in
-the same process after the run: the feature query for all drivers on its own, raw ``inplace_predict``
-(and raw ``pred_contribs`` when explaining) on the same rows, and a raw binary COPY of as many result
-rows. Targets (issue 9): 1,000,000 drivers ≤ 60 s; run ≤ 1.5× floor; queue overhead ≤ 1 % of wall.
+write, close, bookkeeping) and, from RQ's own job stamps, the queue's overhead (per worker, the
+time between one job's end and the next one's start) and the tail (a worker idle while the other
+finishes). The floor, measured in the same process after the run: the feature query for all
+drivers on its own, raw ``inplace_predict`` (and raw ``pred_contribs`` when explaining) on the same
+rows, and a raw binary COPY of as many result rows into a table shaped like ``driver_scores``
+(columns and primary key). Targets (issue 9): 1,000,000 drivers ≤ 60 s; run ≤ 1.5× floor; queue
+overhead ≤ 1 % of wall.
 """
 
 from __future__ import annotations
