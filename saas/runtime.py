@@ -8,6 +8,7 @@ run behind a load balancer.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from dataclasses import dataclass, field
 
@@ -35,6 +36,8 @@ from saas.tenancy.service import canonical_config
 from saas.trips import jobs
 from saas.trips.dispatch import RQDispatcher, ThreadDispatcher
 from saas.trips.service import TripService
+
+log = logging.getLogger("saas.runtime")
 
 
 def code_version() -> str:
@@ -110,6 +113,11 @@ class Runtime:
         await self.rates.reload()
         if watch:
             self.rates.watch()
+        if watch and self.trips is not None:  # a server: hand back what an in-process queue lost
+            resumed = await self.trips.resume(self.catalog.tenants.values())
+            if resumed.chunks or resumed.closed or resumed.deliveries:
+                log.info("resumed %d chunks, closed %d runs, re-sent %d deliveries", resumed.chunks,
+                         resumed.closed, resumed.deliveries)
 
     async def close(self) -> None:
         close_limiter = getattr(self.limiter, "close", None)

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from redis import Redis
 from rq import Callback, Queue, Retry
@@ -38,6 +38,8 @@ def job_id(tenant_id: str, period: str, chunk: int) -> str:
 
 
 class RQDispatcher:
+    durable = True
+
     def __init__(self, redis_url: str, *, chunk_timeout_s: int = CHUNK_TIMEOUT_S) -> None:
         self.redis = Redis.from_url(redis_url)
         self.chunk_timeout_s = chunk_timeout_s
@@ -45,14 +47,17 @@ class RQDispatcher:
         self.webhooks = Queue(WEBHOOK_QUEUE, connection=self.redis, serializer=JSONSerializer)
 
     def enqueue_run(self, tenant_id: str, run_id: str, period: str, chunks: int) -> None:
-        idents = [job_id(tenant_id, period, chunk) for chunk in range(chunks)]
+        self.enqueue_chunks(tenant_id, run_id, period, range(chunks))
+
+    def enqueue_chunks(self, tenant_id: str, run_id: str, period: str, chunks: Sequence[int]) -> None:
+        idents = [job_id(tenant_id, period, chunk) for chunk in chunks]
         pipe = self.redis.pipeline(transaction=False)
         for ident in idents:
             pipe.exists(Job.key_for(ident))
         for ident, exists in zip(idents, pipe.execute(), strict=True):  # one round trip for all chunks
             if exists:
                 self._forget_finished(ident)
-        for chunk, ident in enumerate(idents):
+        for chunk, ident in zip(chunks, idents, strict=True):
             self.scoring.enqueue_call(
                 jobs.score_chunk_job, args=(tenant_id, run_id, chunk), job_id=ident, unique=True,
                 timeout=self.chunk_timeout_s, retry=Retry(max=len(CHUNK_RETRIES), interval=list(CHUNK_RETRIES)),
@@ -95,7 +100,10 @@ class RQDispatcher:
 class ThreadDispatcher:
     """The embedded mode: one background thread runs the same job functions, one at a time, with
     the same retry schedule; webhook retries wait on timers. Nothing survives a restart of the
-    process, which is why production runs use Redis and ``saas worker``."""
+    process, which is why production runs use Redis and ``saas worker``; a restarted server resumes
+    unfinished runs and pending deliveries from the database (``saas.trips.resume``)."""
+
+    durable = False
 
     def __init__(self) -> None:
         self.tasks: queue.Queue[Callable[[], object]] = queue.Queue()
@@ -128,7 +136,10 @@ class ThreadDispatcher:
             self.tasks.put(task)
 
     def enqueue_run(self, tenant_id: str, run_id: str, period: str, chunks: int) -> None:
-        for chunk in range(chunks):
+        self.enqueue_chunks(tenant_id, run_id, period, range(chunks))
+
+    def enqueue_chunks(self, tenant_id: str, run_id: str, period: str, chunks: Sequence[int]) -> None:
+        for chunk in chunks:
             self.submit(self._chunk_task(tenant_id, run_id, chunk, attempt=1))
 
     def _chunk_task(self, tenant_id: str, run_id: str, chunk: int, attempt: int) -> Callable[[], None]:

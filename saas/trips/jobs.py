@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -36,7 +36,12 @@ class Tenants(Protocol):
 class Dispatcher(Protocol):
     """Where follow-up work goes: RQ queues, or the in-process runner."""
 
+    durable: bool
+    """Whether queued work outlives this process (Redis); if not, a restart resumes it (``resume``)."""
+
     def enqueue_run(self, tenant_id: str, run_id: str, period: str, chunks: int) -> None: ...
+
+    def enqueue_chunks(self, tenant_id: str, run_id: str, period: str, chunks: Sequence[int]) -> None: ...
 
     def deliver(self, tenant_id: str, delivery_id: str, delay_s: float = 0.0) -> None: ...
 

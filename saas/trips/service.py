@@ -8,7 +8,7 @@ does not exist yet.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 import msgspec
 
@@ -16,6 +16,7 @@ from saas.audit.decisions import DecisionLog
 from saas.db import Database
 from saas.scoring.selection import TenantModels
 from saas.settings import DEFAULT_CHUNK_DRIVERS
+from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import DriverRequest, DriverView, IngestReport, RawReport, RunView, ScoreHistory
 from saas.trips.detection import DETECTOR_VERSION, detect
 from saas.trips.history import score_history
@@ -24,6 +25,7 @@ from saas.trips.jobs import Dispatcher, Tenants
 from saas.trips.models import ScoringChunkRow
 from saas.trips.repository import Chunks, Drivers, Runs
 from saas.trips.results import csv_header, csv_of, result_rows
+from saas.trips.resume import Resumed, resume
 from saas.trips.runs import plan_run, run_view
 from saas.trips.schemas import RawTrip
 
@@ -67,6 +69,10 @@ class TripService:
         if planned.chunks:
             self.dispatcher.enqueue_run(tenant_id, planned.run.id, period, planned.chunks)
         return await self.run(tenant_id, planned.run.id)
+
+    async def resume(self, tenants: Iterable[LoadedTenant]) -> Resumed:
+        """On a server's start: unfinished runs and pending deliveries go back to an in-process queue."""
+        return await resume(self.db, self.decisions, tenants, self.dispatcher)
 
     async def run(self, tenant_id: str, run_id: str) -> RunView:
         async with self.db.sessions() as session:
