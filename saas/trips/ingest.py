@@ -46,6 +46,10 @@ def decode_rows(body: bytes) -> tuple[list[tuple[int, TripSummary]], list[RowErr
         raise ValidationFailed(detail, path=path) from None
     if not 1 <= len(batch.trips) <= MAX_TRIPS:
         raise ValidationFailed(f"send 1 to {MAX_TRIPS} trips per call, got {len(batch.trips)}", path="$.trips")
+    for index, raw in enumerate(batch.trips):  # the envelope: a list of objects (each then checked alone)
+        if bytes(raw).lstrip()[:1] != b"{":
+            raise ValidationFailed("each trip must be a JSON object; nothing of this upload was stored",
+                                   path=f"$.trips[{index}]")
     valid: list[tuple[int, TripSummary]] = []
     errors: list[RowError] = []
     first: dict[str, int] = {}

@@ -86,6 +86,14 @@ async def test_bad_bodies_are_4xx_with_paths_and_roles_come_first(api: Api) -> N
     assert malformed.status_code in (400, 422) and malformed.headers["content-type"] == "application/problem+json"
     state = await api.client.put("/v1/drivers/x1", json={"state": "ZZ"}, headers=api.auth("partner-a"))
     assert state.status_code == 422 and state.json()["path"] == "$.state"
+    driver = ids(1)
+    await add_drivers(api, "partner-a", driver)
+    good = month_of_trips(driver, trips_each=1)
+    not_an_object = await api.client.post("/v1/trips", json={"trips": [*good, [None, None]]},
+                                          headers=api.auth("partner-a"))
+    assert not_an_object.status_code == 422 and not_an_object.json()["path"] == "$.trips[1]"  # the envelope
+    stored = await api.client.post("/v1/trips", json={"trips": good}, headers=api.auth("partner-a"))
+    assert stored.json()["accepted"] == 1  # the refused upload stored nothing
 
 
 async def test_monthly_run_scores_smooths_and_is_reproducible(api: Api) -> None:
