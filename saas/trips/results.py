@@ -19,7 +19,7 @@ from decimal import Decimal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saas.scoring.mapping_batch import fixed_strings
+from saas.scoring.fixed_point import fixed_strings
 from saas.trips.models import DriverScoreRow, ScoringChunkRow
 from saas.trips.scores import ScoreColumns, Scores
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Integer, and_, cast, func, or_
 
-from saas.scoring.mapping_batch import fixed_decimals
+from saas.scoring.fixed_point import fixed_decimals
 from saas.tenancy.bulk import copy_into, execute_raw, fetch_columns, fetch_raw, is_postgres
 from saas.trips.models import DriverScoreRow
 from saas.trips.repository import Rows

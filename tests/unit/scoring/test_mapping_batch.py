@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saas.money import MONEY
+from saas.scoring.fixed_point import fixed_decimals, fixed_strings
 from saas.scoring.mapping import (
     BANDS,
     ScoreMapping,
@@ -23,13 +24,7 @@ from saas.scoring.mapping import (
     smooth_safety,
     to_decimal,
 )
-from saas.scoring.mapping_batch import (
-    MappedScores,
-    fixed_decimals,
-    fixed_strings,
-    map_scores_columns,
-    smooth_safety_columns,
-)
+from saas.scoring.mapping_batch import MappedScores, map_scores_columns, smooth_safety_columns
 from saas.scoring.model import RiskModel, percentile_in
 from saas.scoring.protocol import ScoringModel
 from saas.settings import ROOT
