@@ -96,7 +96,7 @@ def job_times(redis_url: str, tenant: str, chunks: int, planned_at: dt.datetime)
     for mine in by_worker.values():
         mine.sort(key=lambda j: j.started_at)
         in_jobs += sum((j.ended_at - j.started_at).total_seconds() for j in mine)
-        gaps += (mine[0].started_at - planned_at).total_seconds()
+        gaps += max(0.0, (mine[0].started_at - planned_at).total_seconds())  # a job may start while the plan returns
         gaps += sum((b.started_at - a.ended_at).total_seconds() for a, b in itertools.pairwise(mine))
         tail += (end - mine[-1].ended_at).total_seconds()
     return JobTimes(in_jobs, gaps / WORKERS, tail / WORKERS)

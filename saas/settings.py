@@ -15,10 +15,11 @@ import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPREAD_ENV = "PREMIUM_SCALING_TARGET_SPREAD"
-DEFAULT_CHUNK_DRIVERS = 12_000
-"""Drivers per scoring-run chunk. A chunk should be cheap to redo (this is about a quarter of a second
-of work) yet carry enough work that RQ's own ~2 ms per job (a dozen Redis round trips) stays under
-1 % of a run: at 5,000 drivers a chunk was ~0.1 s of work and the queue took ~2 % (docs/benchmarks.md)."""
+DEFAULT_CHUNK_DRIVERS = 20_000
+"""Drivers per scoring-run chunk. A chunk should be cheap to redo (this is under half a second of
+work) yet carry enough work that RQ's own handling of a job (a dozen Redis round trips: ~2 ms idle,
+3–4 ms on a loaded 2-core machine) stays under 1 % of a run: measured 1.5–2 % at 5,000 drivers,
+1.0–1.2 % at 12,000 and 0.8 % at 20,000 (docs/benchmarks.md)."""
 
 
 class Settings(msgspec.Struct, frozen=True):
