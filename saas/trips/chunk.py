@@ -49,11 +49,6 @@ class ChunkResult:
     tier_changes: tuple[int, list[tuple[str, str, str]]] = (0, [])
     """How many scored drivers changed tier since last month, and the first few (driver, from, to)."""
 
-    @property
-    def coaching(self) -> list[str]:
-        """Each driver's tips as the stored JSON list."""
-        return [_JSON.encode(tips).decode() for tips in self.scores.improve]
-
 
 def shrunk_features(columns: dict[str, np.ndarray], structure: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
     """Each rate moved towards the tenant's cohort mean by 1 − Z; ``k`` came from the tenant's data."""

@@ -9,6 +9,7 @@ run may close without it, its other chunks' results standing.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,8 +50,9 @@ class Claim:
     written: int | None
 
 
-_RUNS: dict[tuple[str, str], RunParams] = {}
-"""Per process: the runs whose chunks it has scored (a few per month per tenant; never stale)."""
+_RUNS: OrderedDict[tuple[str, str], RunParams] = OrderedDict()
+"""Per process: the runs whose chunks it scored lately (fixed once planned, so never stale)."""
+KEPT_RUNS = 64
 
 
 async def _params(session: AsyncSession, tenant_id: str, run_id: str) -> RunParams:
@@ -62,6 +64,8 @@ async def _params(session: AsyncSession, tenant_id: str, run_id: str) -> RunPara
         found = RunParams(run.id, run.period, msgspec.json.decode(run.credibility), bool(run.explain),
                           run.model_version)
         _RUNS[(tenant_id, run_id)] = found
+        if len(_RUNS) > KEPT_RUNS:
+            _RUNS.popitem(last=False)
     return found
 
 
@@ -119,8 +123,7 @@ async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: RunP
                                structure=run.structure, explain=run.explain,
                                spread_override=spread_override)
         started = time.perf_counter()
-        await Scores(session, tenant_id).replace(run.period, row.first_driver, row.last_driver, result.scores,
-                                                 result.coaching)
+        await Scores(session, tenant_id).replace(run.period, row.first_driver, row.last_driver, result.scores)
         timings = {"sql_features": sql, **result.timings, "write": time.perf_counter() - started}
         await session.execute(Chunks(session, tenant_id).update(
             ScoringChunkRow.run_id == run.id, ScoringChunkRow.chunk == row.chunk).values(

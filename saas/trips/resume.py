@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from saas.audit.decisions import DecisionLog
+from saas.clock import parse_timestamp
 from saas.db import Database
 from saas.tenancy.service import LoadedTenant
 from saas.trips.jobs import Dispatcher
@@ -66,7 +67,4 @@ async def resume(db: Database, decisions: DecisionLog, tenants: Iterable[LoadedT
 def _seconds_until(at: str | None) -> float:
     if at is None:
         return 0.0
-    when = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return max(0.0, (parse_timestamp(at) - dt.datetime.now(dt.UTC)).total_seconds())

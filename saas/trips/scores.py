@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import numpy as np
 from sqlalchemy import Integer, and_, cast, func, or_
 
@@ -37,6 +38,7 @@ COUNT_IN_RANGES = """SELECT coalesce(sum(c.n), 0), coalesce(sum(c.d), 0)
            WHERE s.tenant_id = $1 AND s.period = $2 AND s.driver_id BETWEEN r.first_driver AND r.last_driver) AS c"""
 """One index range scan per chunk range, whatever the planner believes of a table written seconds
 ago (without statistics a plain join of the ranges became a nested loop over the whole period)."""
+_JSON = msgspec.json.Encoder()
 SQLITE_SLICE = 2_000
 """Rows per multi-row INSERT on SQLite (15 parameters each, under its 32k limit)."""
 
@@ -64,16 +66,18 @@ class ScoreColumns:
     def __len__(self) -> int:
         return len(self.driver_id)
 
-    def staged(self, coaching: list[str]) -> list[list[Any]]:
-        """Columns in ``STAGED`` order as Python lists (what the binary COPY encodes)."""
+    def staged(self) -> list[list[Any]]:
+        """Columns in ``STAGED`` order as Python lists (what the binary COPY encodes); the coaching
+        column is each driver's tips as the stored JSON list."""
+        coaching = [_JSON.encode(tips).decode() for tips in self.improve]
         return [self.driver_id, self.trips.tolist(), self.miles.tolist(), self.risk_score.tolist(),
                 self.safety_tenths.tolist(), self.safety_month_tenths.tolist(), self.multiplier_micro.tolist(),
                 self.tier, self.tier_label, self.percentile.tolist(), self.safest_top_pct.tolist(), self.features,
                 coaching]
 
-    def rows(self, period: str, coaching: list[str]) -> list[dict[str, Any]]:
+    def rows(self, period: str) -> list[dict[str, Any]]:
         """Row dicts with ``Decimal`` values (the SQLite path, and tests that read a row)."""
-        values = dict(zip(STAGED, self.staged(coaching), strict=True))
+        values = dict(zip(STAGED, self.staged(), strict=True))
         values["safety_score"] = fixed_decimals(self.safety_tenths, 1)
         values["safety_score_month"] = fixed_decimals(self.safety_month_tenths, 1)
         values["multiplier"] = fixed_decimals(self.multiplier_micro, 6)
@@ -91,7 +95,7 @@ class Scores(Rows[DriverScoreRow]):
         return and_(DriverScoreRow.period == period, DriverScoreRow.driver_id >= first,
                     DriverScoreRow.driver_id <= last)
 
-    async def replace(self, period: str, first: str, last: str, scores: ScoreColumns, coaching: list[str]) -> None:
+    async def replace(self, period: str, first: str, last: str, scores: ScoreColumns) -> None:
         """The period's rows of drivers in [first, last] become exactly ``scores`` (stamped with this tenant)."""
         await self.session.execute(self.delete(self._range(period, first, last)).execution_options(
             synchronize_session=False))
@@ -100,10 +104,10 @@ class Scores(Rows[DriverScoreRow]):
         if is_postgres(self.session):
             await execute_raw(self.session, self.tenant_id, CREATE_STAGE)
             await copy_into(self.session, self.tenant_id, STAGE, list(STAGED),
-                            zip(*scores.staged(coaching), strict=True))
+                            zip(*scores.staged(), strict=True))
             await execute_raw(self.session, self.tenant_id, MOVE, self.tenant_id, period)
             return
-        rows = scores.rows(period, coaching)
+        rows = scores.rows(period)
         for start in range(0, len(rows), SQLITE_SLICE):
             await self.session.execute(self.insert_rows(rows[start:start + SQLITE_SLICE]))
 

@@ -45,7 +45,7 @@ def test_state_permissions_no_trip_drivers_and_smoothing() -> None:
     result = score_drivers(columns, {"b": (900, "earlier-tier")}, tenant, model, period="2026-10", structure={},
                            explain=True)
     assert result.unscored == ["c", "d"]  # no trips; FL is not one of partner-a's states
-    by_id = {r["driver_id"]: r for r in result.scores.rows("2026-10", result.coaching)}
+    by_id = {r["driver_id"]: r for r in result.scores.rows("2026-10")}
     assert list(by_id) == ["a", "b"]
     assert result.tier_changes == (1, [("b", "earlier-tier", by_id["b"]["tier"])])  # "a" has no last month
     import json
