@@ -1,26 +1,24 @@
-"""The impact exhibit for people: a text table with a histogram, and an SVG bar chart of the bands.
+"""The impact exhibit for people: a text table with a histogram, and SVG bar charts of the bands.
 
 This is the only place figures are rounded (percents to 2 places, money to cents, half up), so the
 exhibit a reviewer reads and the exact ``Impact`` a filing stores never disagree beyond rounding.
-The SVG is self-contained (no scripts, fonts or links) and deterministic, so a filing can embed it
-and a rerun over the same results yields the same bytes; every text in it is XML-escaped.
+The SVG comes from the console's charting library (``saas.charts``: Vega-Lite rendered on the
+server), self-contained (no scripts or links) and deterministic, so a filing can embed it and a
+rerun over the same results yields the same bytes.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import altair as alt
 
-from saas.rates.impact import Impact, ScenarioChange
+from saas.charts import DECREASE, INCREASE, UNCHANGED, data, svg_of
+from saas.rates.impact import BANDS, Impact, ScenarioChange
 from saas.rates.numbers import show_money, show_percent
 
 BAR_WIDTH = 30
 """Characters of the longest histogram bar in the text exhibit."""
 EDGE_NOTE = "p is a policy's unrounded % change; an edge counts in the band nearer 0% (-10% is in -10% to -5%)."
 SHOWN_ERRORS = 10
-_SLOT, _LEFT, _TOP, _PLOT_HEIGHT = 84, 20, 56, 180
-_WIDTH, _HEIGHT = 7 * _SLOT + 2 * _LEFT, _TOP + _PLOT_HEIGHT + 84
-_COLOURS = ("#2e7d32", "#2e7d32", "#2e7d32", "#757575", "#c62828", "#c62828", "#c62828")
-"""Decreases green, unchanged grey, increases red: one colour per band of ``BANDS``."""
 
 
 def render_text(impact: Impact) -> str:
@@ -67,36 +65,26 @@ def _band_lines(impact: Impact) -> list[str]:
 
 
 def render_svg(impact: Impact) -> str:
-    """A bar chart of policies per band, with counts above and premium changes below the bars."""
-    title = f"Policies by premium change: {impact.count} scenarios, overall {show_percent(impact.overall_pct)}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
-        f'viewBox="0 0 {_WIDTH} {_HEIGHT}" font-family="sans-serif" font-size="12" role="img">',
-        f"<title>{escape(title)}</title>",
-        f'<rect width="{_WIDTH}" height="{_HEIGHT}" fill="#ffffff"/>',
-        _text(_WIDTH // 2, 24, title, size=14),
-        f'<line x1="{_LEFT}" y1="{_TOP + _PLOT_HEIGHT}" x2="{_WIDTH - _LEFT}" y2="{_TOP + _PLOT_HEIGHT}" '
-        f'stroke="#333333"/>',
-    ]
-    biggest = max(row.count for row in impact.bands) or 1
-    for index, row in enumerate(impact.bands):
-        parts.extend(_bar(index, row.label, row.count, show_money(row.premium_change, signed=True), biggest))
-    parts.append(_text(_WIDTH // 2, _HEIGHT - 12, EDGE_NOTE, size=10))
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    """Two bar charts over the same bands (SERFF-style): policies affected, and premium change in dollars,
+    with each bar's figure written on it."""
+    title = f"Premium impact: {impact.count} scenarios, overall {show_percent(impact.overall_pct)} (premium-weighted)"
+    rows = [{"band": row.label, "policies": row.count, "dollars": float(row.premium_change),
+             "money": show_money(row.premium_change, signed=True), "direction": _direction(index)}
+            for index, row in enumerate(impact.bands)]
+    order = [label for label, _ in BANDS]
+    colour = alt.Color("direction:N", title="Premium", scale=alt.Scale(
+        domain=["decrease", "unchanged", "increase"], range=[DECREASE, UNCHANGED, INCREASE]))
+    x = alt.X("band:N", sort=order, title="Premium change band (% of old premium)", axis=alt.Axis(labelAngle=-30))
+    base = alt.Chart(data(rows)).encode(x=x)
+    count = (base.mark_bar().encode(y=alt.Y("policies:Q", title="Policies (count)", axis=alt.Axis(format="d", tickCount=min(5, max(1, *(row.count for row in impact.bands))))), color=colour)
+             + base.mark_text(dy=-6).encode(y="policies:Q", text="policies:Q")
+             ).properties(title="Policies by premium change", width=420, height=200)
+    money = (base.mark_bar().encode(y=alt.Y("dollars:Q", title="Premium change (USD)", axis=alt.Axis(format="$,.0f")), color=colour)
+             + base.mark_text(dy=-6).encode(y="dollars:Q", text="money:N")
+             ).properties(title="Premium change by band (USD)", width=420, height=200)
+    chart = alt.hconcat(count, money).properties(title=alt.Title(title, subtitle=EDGE_NOTE))
+    return svg_of(chart, title)
 
 
-def _bar(index: int, label: str, count: int, money: str, biggest: int) -> list[str]:
-    height = count * _PLOT_HEIGHT / biggest
-    left, centre, base = _LEFT + index * _SLOT, _LEFT + index * _SLOT + _SLOT // 2, _TOP + _PLOT_HEIGHT
-    return [
-        f'<rect x="{left + 10}" y="{base - height:.1f}" width="{_SLOT - 20}" height="{height:.1f}" '
-        f'fill="{_COLOURS[index]}"/>',
-        _text(centre, round(base - height) - 6, str(count)),
-        _text(centre, base + 18, label),
-        _text(centre, base + 34, money, size=10),
-    ]
-
-
-def _text(x: int, y: int, content: str, *, size: int = 12) -> str:
-    return f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="middle">{escape(content)}</text>'
+def _direction(index: int) -> str:
+    return "decrease" if index < 3 else "unchanged" if index == 3 else "increase"

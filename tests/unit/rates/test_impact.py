@@ -186,7 +186,8 @@ def test_render_svg_is_well_formed_deterministic_and_labelled() -> None:
     texts = [element.text for element in root.iter("{http://www.w3.org/2000/svg}text")]
     assert all(label in texts for label, _ in BANDS)
     assert "< -10%" in texts and "&lt; -10%" in svg
-    assert "+$60.00" in texts
-    assert len(list(root.iter("{http://www.w3.org/2000/svg}rect"))) == 1 + len(BANDS)
+    assert "+$60.00" in texts and "-$30.00" in texts
+    assert "Policies (count)" in texts and "Premium change (USD)" in texts
+    assert any(text and text.startswith("Premium impact: 5 scenarios") for text in texts)
     assert render_svg(hand_impact()) == svg
     assert "<script" not in svg and "href" not in svg
