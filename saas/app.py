@@ -12,6 +12,8 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
+from saas.console import routes as console
+from saas.console.sessions import ConsoleSessions
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
 from saas.openapi import COMPONENTS, document
@@ -102,13 +104,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
                 export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES]
     document(handlers)
+    sessions = ConsoleSessions(rt.db)
     return Litestar(
-        route_handlers=handlers,
+        route_handlers=[*handlers, console.router()],
         dependencies={name: Provide(_part_of(rt, name), sync_to_thread=False) for name in SERVICES}
         | {"principal": Provide(provide_principal)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics_middleware],
-        state=State({"runtime": rt, "database": _part_of(rt, "db")}),
+        state=State({"runtime": rt, "database": _part_of(rt, "db"), "console_sessions": sessions}),
+        template_config=console.template_config(),
         on_startup=[startup],
         on_shutdown=[shutdown],
         request_max_body_size=settings.max_body_bytes,

@@ -140,3 +140,12 @@ async def authenticate(session: AsyncSession, plaintext: str, *, cache: AuthCach
     principal = Principal(row.tenant_id, row.id, row.role, row.name)
     cache.put(cache_key, principal)
     return principal
+
+
+async def live_principal(session: AsyncSession, key_id: str) -> Principal:
+    """The principal of key ``key_id`` read fresh from the database (no cache), for a session that
+    holds a key id rather than the key: a revoked key is Unauthenticated from the next request on."""
+    row = await _key_by_id(session, key_id)
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("invalid or revoked API key")
+    return Principal(row.tenant_id, row.id, row.role, row.name)
