@@ -28,9 +28,11 @@ def alerts_of(user: ConsoleUser, waiting: list[Any], run: Any, drift: Any) -> li
     if run is not None and run.status not in ("completed", "running", "queued"):
         alerts.append(f"The monthly run for {run.period} ended {run.status}.")
     if drift is not None:
-        for variable in [drift.score, *drift.features]:
-            if variable.status in ("moderate", "significant"):
-                alerts.append(f"Drift: {variable.name} has a {variable.status} shift (PSI {variable.psi:.3f}).")
+        shifted = sorted((v for v in [drift.score, *drift.features] if v.status in ("moderate", "significant")),
+                         key=lambda v: -v.psi)
+        alerts += [f"Drift in {run.period}: {v.name} has a {v.status} shift (PSI {v.psi:.3f})." for v in shifted[:3]]
+        if len(shifted) > 3:
+            alerts.append(f"… and {len(shifted) - 3} more inputs have shifted (see the run's drift).")
     return alerts
 
 
