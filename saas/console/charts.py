@@ -59,15 +59,14 @@ def tier_chart(months: list[MonthColumns], order: list[str]) -> str:
 
 
 def score_history_chart(history: ScoreHistory) -> str:
-    rows = [{"month": s.period, "safety": float(s.safety_score), "month_score": float(s.safety_score_month)}
-            for s in reversed(history.scores)]
-    base = alt.Chart(data(rows)).transform_fold(["safety", "month_score"], as_=["kind", "score"])
-    chart = base.mark_line(point=True).encode(
-        x=alt.X("month:O", title="Month"),
+    rows = [{"month": s.period, "score": float(value), "kind": kind} for s in reversed(history.scores)
+            for kind, value in (("smoothed", s.safety_score), ("month alone", s.safety_score_month))]
+    chart = alt.Chart(data(rows)).mark_line(point=True).encode(
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("score:Q", title="Safety score (0–100)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("kind:N", title="Score", scale=alt.Scale(domain=["safety", "month_score"],
+        color=alt.Color("kind:N", title="Score", scale=alt.Scale(domain=["smoothed", "month alone"],
                                                                  range=["#1f5fbf", "#9aa5b8"])),
-    ).properties(title=f"Safety score of {history.driver_id} (smoothed, and the month alone)", width=520, height=220)
+    ).properties(title=f"Safety score of {history.driver_id} by month", width=460, height=220)
     return svg_of(chart, f"Safety score history of driver {history.driver_id}")
 
 

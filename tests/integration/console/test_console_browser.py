@@ -1,0 +1,247 @@
+"""The console in a real Chromium against a real server: sign-in, the rate-table workflow with four eyes,
+the live playground, compliance, CSRF, tenant isolation, revocation, runs, and the pages' accessibility.
+
+Every wait is for a condition on the page (Playwright's expect, bounded generously), never a sleep.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.integration.console.conftest import Console
+
+pytestmark = pytest.mark.integration
+WAIT_MS = 30_000
+"""The bound on any wait for the page to show something (a slow, shared machine still gets there)."""
+WIDTHS = (1280, 390)
+
+
+def expect(target: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def sign_in(browser: Any, console: Console, key: str, width: int = 1280) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=console.url)
+    page = context.new_page()
+    page.goto("/console/sign-in")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/console$"), timeout=WAIT_MS)
+    return page
+
+
+def shoot(page: Any, console: Console, name: str) -> None:
+    """A full-page screenshot at each width (the page is put back at its own width afterwards)."""
+    size = page.viewport_size
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(console.screens / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def csrf(page: Any) -> str:
+    return page.locator('input[name="csrf_token"]').first.input_value()
+
+
+def premium(page: Any) -> Decimal:
+    return Decimal(page.locator("#premium").inner_text().replace("$", "").replace(",", ""))
+
+
+def test_rate_table_flow_from_a_typo_to_a_live_price(browser: Any, console: Console) -> None:
+    admin = sign_in(browser, console, console.key("admin"))
+    shoot(admin, console, "overview")
+    playground = sign_in(browser, console, console.key("rating"))
+    playground.goto("/console/playground")
+    expect(playground.locator("#premium")).to_be_visible(timeout=WAIT_MS)
+    expect(playground.locator("#result")).to_contain_text("priced, not recorded")
+    standard = playground.locator("#premium").inner_text()
+    playground.get_by_label("Coverage level").select_option("premium")
+    expect(playground.locator("#premium")).not_to_have_text(standard, timeout=WAIT_MS)  # answered over the socket
+    before = premium(playground)
+
+    admin.goto("/console/rates/new?state=TX")
+    editor = admin.get_by_label("Rate table (YAML)")
+    original = editor.input_value()
+    assert "premium: 876.00" in original
+    editor.fill(original.replace("factor: 1.12", "facter: 1.12", 1))
+    admin.get_by_label("Why this change").fill("Premium coverage up 10%")
+    admin.get_by_role("button", name="Save draft").click()
+    problems = admin.locator("ol.errors")
+    expect(problems).to_contain_text("unknown field 'facter'", timeout=WAIT_MS)
+    expect(problems).to_contain_text("did you mean 'factor'?")
+    typo_line = next(i for i, line in enumerate(original.splitlines(), 1) if "factor: 1.12" in line)
+    expect(problems).to_contain_text(f"line {typo_line}, column")
+    shoot(admin, console, "rate-editor-errors")
+
+    admin.get_by_label("Rate table (YAML)").fill(original.replace("premium: 876.00", "premium: 963.60", 1))
+    admin.get_by_role("button", name="Save draft").click()
+    expect(admin.locator("h1")).to_contain_text("draft", timeout=WAIT_MS)
+    version_url = admin.url
+    expect(admin.locator(".waiting")).to_contain_text("Waiting for another approver")
+    expect(admin.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(admin.locator("#diff-h + table")).to_contain_text("base_premium.premium")
+
+    admin.get_by_role("button", name="Impact test on a sample book").click()
+    chart = admin.locator("#impact .chart svg")
+    expect(chart).to_be_visible(timeout=WAIT_MS)
+    assert "Policies by premium change" in chart.inner_html() and "Premium change (USD)" in chart.inner_html()
+    shoot(admin, console, "rate-version-impact")
+    forged = admin.request.post(version_url + "/approve", form={"csrf_token": csrf(admin)})
+    assert forged.status == 403, forged.text()
+    assert "may not" in forged.text()
+
+    approver = sign_in(browser, console, console.key("approver"))
+    approver.goto(version_url)
+    approver.get_by_role("button", name="Approve").click()
+    expect(approver.locator("h1 .badge")).to_have_text("approved", timeout=WAIT_MS)
+    admin.goto(version_url)
+    admin.get_by_role("button", name="Deploy").click()
+    expect(admin.locator("h1 .badge")).to_have_text("deployed", timeout=WAIT_MS)
+
+    playground.get_by_label("Driver age (years)").fill("39")
+    expect(playground.locator("#premium")).not_to_have_text(f"${before:,.2f}", timeout=WAIT_MS)
+    after = premium(playground)
+    assert after > before, (before, after)
+    shoot(playground, console, "playground")
+    for page in (admin, approver, playground):
+        page.context.close()
+
+
+def test_compliance_reads_the_audit_trail_but_cannot_deploy(browser: Any, console: Console, tmp_path: Any) -> None:
+    rating = sign_in(browser, console, console.key("rating"))
+    rating.goto("/console/playground")
+    expect(rating.locator("#premium")).to_be_visible(timeout=WAIT_MS)
+    rating.get_by_role("button", name="Record this quote").click()
+    expect(rating.locator(".notice")).to_contain_text("Recorded", timeout=WAIT_MS)
+    decision_id = rating.url.split("/decisions/")[1].split("?")[0]
+    rating.context.close()
+
+    page = sign_in(browser, console, console.key("compliance"))
+    nav = page.get_by_role("navigation", name="Sections")
+    expect(nav.get_by_role("link", name="Compliance")).to_be_visible()
+    expect(nav.get_by_role("link", name="Quote playground")).to_have_count(0)
+    page.goto("/console/compliance")
+    page.get_by_role("button", name="Verify the trail in the database").click()
+    expect(page.locator("#result-h")).to_contain_text("Verified", timeout=WAIT_MS)
+    shoot(page, console, "compliance")
+
+    export = page.request.get("/console/compliance/export?fmt=jsonl")
+    assert export.status == 200 and decision_id in export.text()
+    good, bad = tmp_path / "audit.jsonl", tmp_path / "tampered.jsonl"
+    good.write_bytes(export.body())
+    bad.write_text(export.text().replace(decision_id, decision_id[:-1] + ("0" if decision_id[-1] != "0" else "1")))
+    for path, verdict in ((good, "Verified"), (bad, "Does not verify")):
+        page.get_by_label("Exported audit file").set_input_files(str(path))
+        page.get_by_role("button", name="Verify file").click()
+        expect(page.locator("#result-h")).to_contain_text(verdict, timeout=WAIT_MS)
+
+    page.get_by_label("Decision id").fill(decision_id)
+    page.get_by_role("button", name="Look up").click()
+    page.get_by_role("button", name="Replay from the pinned versions").click()
+    expect(page.locator("#replay-h")).to_contain_text("identical", timeout=WAIT_MS)
+    shoot(page, console, "decision-replay")
+
+    page.goto("/console/rates")
+    page.locator("a.mono").first.click()
+    expect(page.locator("h1")).to_contain_text("rate table", timeout=WAIT_MS)
+    for button in ("Deploy", "Approve", "Reject", "Impact test on a sample book"):
+        expect(page.get_by_role("button", name=button)).to_have_count(0)
+    forged = page.request.post(page.url + "/deploy", form={"csrf_token": csrf(page)})
+    assert forged.status == 403, forged.text()
+    page.context.close()
+
+
+def test_a_post_without_its_csrf_token_is_refused(browser: Any, console: Console) -> None:
+    page = sign_in(browser, console, console.key("admin"))
+    refused = page.request.post("/console/rates/rollback", form={"state": "TX"})
+    assert refused.status == 403 and "CSRF" in refused.text()
+    wrong = page.request.post("/console/rates/rollback", form={"state": "TX", "csrf_token": "not-the-token"})
+    assert wrong.status == 403
+    page.context.close()
+
+
+def test_another_tenants_url_is_a_404(browser: Any, console: Console) -> None:
+    page = sign_in(browser, console, console.key("admin"))
+    page.goto("/console/rates")
+    version_url = page.locator("a.mono").first.get_attribute("href")
+    page.goto("/console/runs")
+    run_url = page.locator("#runs-h + table a").first.get_attribute("href")
+    page.context.close()
+    other = sign_in(browser, console, console.key("admin", tenant="partner-b"))
+    for url in (version_url, run_url, "/console/drivers/demo-0001"):
+        response = other.goto(url)
+        assert response is not None and response.status == 404, url
+        expect(other.locator("h1")).to_contain_text("Not found")
+    unknown = other.goto("/console/rates/versions/" + "0" * 64)
+    assert unknown is not None and unknown.status == 404
+    other.context.close()
+
+
+def test_a_revoked_key_ends_its_session(browser: Any, console: Console) -> None:
+    key_id, key = console.new_key("rating", "soon revoked")
+    page = sign_in(browser, console, key)
+    page.goto("/console/playground")
+    expect(page.locator("#premium")).to_be_visible(timeout=WAIT_MS)
+    console.revoke(key_id)
+    page.get_by_label("Driver age (years)").fill("45")
+    expect(page.locator("#result")).to_contain_text("revoked", timeout=WAIT_MS)
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/console/sign-in"), timeout=WAIT_MS)
+    page.context.close()
+
+
+def test_a_run_started_in_the_console_shows_progress_then_its_month(browser: Any, console: Console) -> None:
+    page = sign_in(browser, console, console.key("admin"))
+    page.goto("/console/runs")
+    page.get_by_label("Month (YYYY-MM)").fill(console.periods[1])
+    page.get_by_role("button", name="Start the monthly run").click()
+    expect(page.get_by_role("progressbar", name="Run progress")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#progress .badge")).to_have_text("completed", timeout=120_000)
+    expect(page.locator("#rec-h + p")).to_contain_text("missing 0", timeout=WAIT_MS)
+    distributions = page.locator("#dist-h")
+    expect(distributions).to_contain_text(f"{console.periods[1]} against {console.periods[0]}")
+    charts = page.locator("section:has(#dist-h) .chart svg")
+    expect(charts).to_have_count(3)
+    assert console.periods[0] in charts.nth(1).inner_html() and console.periods[1] in charts.nth(1).inner_html()
+    expect(page.locator("#drift-h")).to_be_visible()
+    shoot(page, console, "run")
+    page.goto("/console/drivers?prefix=demo-000")
+    page.get_by_role("link", name="demo-0002").click()
+    expect(page.locator("#history-h + table tbody tr")).to_have_count(2, timeout=WAIT_MS)
+    expect(page.locator(".chart svg")).to_be_visible()
+    shoot(page, console, "driver")
+    page.context.close()
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.innerText || '').trim())
+  .map(e => e.outerHTML.slice(0, 120))"""
+PAGES = ("/console", "/console/rates", "/console/rates/new?state=CA", "/console/playground", "/console/runs",
+         "/console/drivers", "/console/compliance")
+
+
+def test_every_page_fits_a_phone_labels_its_controls_and_signs_in_by_keyboard(browser: Any,
+                                                                               console: Console) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=console.url)
+    page = context.new_page()
+    page.goto("/console/sign-in")
+    for _ in range(3):  # the field has autofocus; else Tab reaches it after the skip link
+        if page.evaluate("document.activeElement.id") == "api_key":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "api_key"
+    page.keyboard.type(console.key("admin"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/console$"), timeout=WAIT_MS)
+    for path in PAGES:
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide at 390"
+    context.close()
