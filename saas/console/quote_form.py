@@ -9,6 +9,7 @@ API would refuse is refused here, with the same path. Checkboxes absent from a s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,7 +128,7 @@ def _ticked(value: Any) -> bool:
 def _put(body: dict[str, Any], path: str, value: Any) -> None:
     node: Any = body
     parts = path.split(".")
-    for part, after in zip(parts, parts[1:], strict=False):
+    for part, after in itertools.pairwise(parts):
         if part.isdigit():
             continue
         node = node.setdefault(part, [{}] if after.isdigit() else {})

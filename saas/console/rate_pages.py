@@ -10,6 +10,7 @@ so a forged request from a page that showed no button is refused exactly as the 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -82,7 +83,7 @@ async def _diff(session: Any, tenant_id: str, row: RateVersionRow) -> Any:
 
 def _movers(run: TestRun) -> list[Any]:
     priced = [s for s in run.scenarios if s.pct_change is not None]
-    return sorted(priced, key=lambda s: (-abs(s.pct_change or 0), s.key))[:MOVERS]
+    return sorted(priced, key=lambda s: (-abs(s.pct_change or Decimal(0)), s.key))[:MOVERS]
 
 
 @get("/rates/versions/{version_id:str}", guards=[signed_in(READ)], include_in_schema=False)

@@ -27,7 +27,8 @@ SAFETY_EDGES = np.linspace(0, 100, 11)
 async def runs_index(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
     async with db.sessions() as session:
         runs = await recent_runs(session, user.tenant_id)
-    return page(request, "runs.html", user, runs=runs, may_run=user.role in RUN, period=previous_period(today().strftime("%Y-%m")))
+    period = previous_period(today().strftime("%Y-%m"))
+    return page(request, "runs.html", user, runs=runs, may_run=user.role in RUN, period=period)
 
 
 @post("/runs", guards=[signed_in(RUN)], include_in_schema=False)
@@ -46,26 +47,32 @@ def _risk_edges(months: list[Any]) -> np.ndarray:
     return np.round(np.linspace(np.floor(low * 10) / 10, np.ceil(high * 10) / 10 or 1.0, 11), 2)
 
 
+async def month_charts(db: Any, quotes: Any, tenant_id: str, period: str) -> dict[str, Any]:
+    """The month against the one before (risk, safety, tiers) and its drift, as charts."""
+    tenant = quotes.config.tenant(tenant_id)
+    async with db.sessions() as session:
+        months = [await month_columns(session, tenant_id, p) for p in (previous_period(period), period)]
+        drift = await month_drift(session, tenant_id, period, quotes.models.live(tenant))
+    months = [m for m in months if m.risk]
+    context: dict[str, Any] = {"months": months, "drift": drift,
+                               "drift_chart": charts.drift_chart(drift) if drift else None}
+    if months:
+        tiers = [t.name for t in tenant.config.pricing.tiers]
+        context |= {
+            "risk_chart": charts.month_histogram(months, "risk", title="Risk scores", axis="Risk score",
+                                                 edges=_risk_edges(months)),
+            "safety_chart": charts.month_histogram(months, "safety", title="Safety scores",
+                                                   axis="Safety score (0–100)", edges=SAFETY_EDGES),
+            "tier_chart": charts.tier_chart(months, tiers)}
+    return context
+
+
 @get("/runs/{run_id:str}", guards=[signed_in(RUN_READ)], include_in_schema=False)
 async def run_page(request: Request[Any, Any, Any], db: DatabaseDep, trips: TripsDep, quotes: QuotesDep,
                    user: ConsoleUser, run_id: str) -> Template:
     run = await trips.run(user.tenant_id, known_id(run_id, "scoring run"))
-    context: dict[str, Any] = {"run": run}
-    if run.finished_at:
-        tenant = quotes.config.tenant(user.tenant_id)
-        async with db.sessions() as session:
-            months = [await month_columns(session, user.tenant_id, p) for p in (previous_period(run.period), run.period)]
-            drift = await month_drift(session, user.tenant_id, run.period, quotes.models.live(tenant))
-        months = [m for m in months if m.risk]
-        tiers = [t.name for t in tenant.config.pricing.tiers]
-        context |= {"months": months, "drift": drift, "drift_chart": charts.drift_chart(drift) if drift else None,
-                    "risk_chart": charts.month_histogram(months, "risk", title="Risk scores", axis="Risk score",
-                                                         edges=_risk_edges(months)) if months else None,
-                    "safety_chart": charts.month_histogram(months, "safety", title="Safety scores",
-                                                           axis="Safety score (0–100)", edges=SAFETY_EDGES)
-                    if months else None,
-                    "tier_chart": charts.tier_chart(months, tiers) if months else None}
-    return page(request, "run.html", user, **context)
+    context = await month_charts(db, quotes, user.tenant_id, run.period) if run.finished_at else {}
+    return page(request, "run.html", user, run=run, **context)
 
 
 @get("/runs/{run_id:str}/progress", guards=[signed_in(RUN_READ)], include_in_schema=False)

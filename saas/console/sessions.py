@@ -71,7 +71,8 @@ class ConsoleSessions:
         digest, now = token_digest(token), self.clock()
         ended: str | None = None
         async with self.db.session_scope() as session:  # the deletion commits before the refusal is raised
-            row = (await session.execute(select(ConsoleSession).where(ConsoleSession.id == digest))).scalar_one_or_none()
+            found = await session.execute(select(ConsoleSession).where(ConsoleSession.id == digest))
+            row = found.scalar_one_or_none()
             if row is None:
                 raise Unauthenticated(NOT_SIGNED_IN)
             if now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.max_age:

@@ -71,15 +71,18 @@ def render_svg(impact: Impact) -> str:
     rows = [{"band": row.label, "policies": row.count, "dollars": float(row.premium_change),
              "money": show_money(row.premium_change, signed=True), "direction": _direction(index)}
             for index, row in enumerate(impact.bands)]
-    order = [label for label, _ in BANDS]
     colour = alt.Color("direction:N", title="Premium", scale=alt.Scale(
         domain=["decrease", "unchanged", "increase"], range=[DECREASE, UNCHANGED, INCREASE]))
-    x = alt.X("band:N", sort=order, title="Premium change band (% of old premium)", axis=alt.Axis(labelAngle=-30))
+    x = alt.X("band:N", sort=[label for label, _ in BANDS], title="Premium change band (% of old premium)",
+              axis=alt.Axis(labelAngle=-30))
     base = alt.Chart(data(rows)).encode(x=x)
-    count = (base.mark_bar().encode(y=alt.Y("policies:Q", title="Policies (count)", axis=alt.Axis(format="d", tickCount=min(5, max(1, *(row.count for row in impact.bands))))), color=colour)
+    ticks = min(5, max(1, *(row.count for row in impact.bands)))  # whole policies only on the count axis
+    policies = alt.Y("policies:Q", title="Policies (count)", axis=alt.Axis(format="d", tickCount=ticks))
+    dollars = alt.Y("dollars:Q", title="Premium change (USD)", axis=alt.Axis(format="$,.0f"))
+    count = (base.mark_bar().encode(y=policies, color=colour)
              + base.mark_text(dy=-6).encode(y="policies:Q", text="policies:Q")
              ).properties(title="Policies by premium change", width=420, height=200)
-    money = (base.mark_bar().encode(y=alt.Y("dollars:Q", title="Premium change (USD)", axis=alt.Axis(format="$,.0f")), color=colour)
+    money = (base.mark_bar().encode(y=dollars, color=colour)
              + base.mark_text(dy=-6).encode(y="dollars:Q", text="money:N")
              ).properties(title="Premium change by band (USD)", width=420, height=200)
     chart = alt.hconcat(count, money).properties(title=alt.Title(title, subtitle=EDGE_NOTE))

@@ -16,7 +16,7 @@ from saas.settings import ROOT
 pytestmark = pytest.mark.unit
 
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
-                   "http_errors", "http_body", "openapi"})
+                   "http_errors", "http_body", "openapi", "charts"})
 FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
@@ -26,6 +26,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "http_errors": frozenset({"errors"}),
     "http_body": frozenset({"errors", "http_errors"}),
     "openapi": frozenset({"http_errors"}),
+    "charts": frozenset(),
     "ml": frozenset(),
     "quote": INFRA,
     "tenancy": INFRA | {"quote"},
@@ -38,10 +39,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
+    "console": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
-    "app": INFRA | {"runtime", *FEATURES},
-    "demo": INFRA | {"runtime", "catalog", *FEATURES},
-    "cli": INFRA | {"app", "demo", "runtime", "catalog", "ml.cli", "ml", *FEATURES},
+    "app": INFRA | {"runtime", "console", *FEATURES},
+    "demo": INFRA | {"runtime", "catalog", "console", *FEATURES},
+    "cli": INFRA | {"app", "demo", "runtime", "catalog", "console", "ml.cli", "ml", *FEATURES},
     "ml.cli": INFRA | {"ml", "scoring", "lifecycle", "runtime"},
 }
 
