@@ -126,7 +126,7 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -
     raise RuntimeError(f"saas serve did not answer /readyz within 120 s: {log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     owner = postgres_server.create_database("saas_console")
     off_loop(_migrate(owner))
@@ -165,8 +165,10 @@ async def _migrate(url: str) -> None:
         await db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Per module, not per session: Playwright's sync API runs an event loop in this thread while it is
+    open, and tests that call ``asyncio.run`` must not run inside it."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
