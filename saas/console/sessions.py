@@ -91,6 +91,16 @@ class ConsoleSessions:
             raise Unauthenticated(ended)
         return ConsoleUser(principal, row.csrf_token, digest)
 
+    async def exchange(self, token: str) -> tuple[str, ConsoleUser]:
+        """A sign-in link's token for a new session: the link's session is deleted, so it works once."""
+        user = await self.resume(token)
+        fresh, csrf, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.clock()
+        async with self.db.session_scope() as session:
+            await session.execute(delete(ConsoleSession).where(ConsoleSession.id == user.session_id))
+            session.add(ConsoleSession(id=token_digest(fresh), key_id=user.principal.key_id, csrf_token=csrf,
+                                       created_at=now, last_seen_at=now))
+        return fresh, ConsoleUser(user.principal, csrf, token_digest(fresh))
+
     async def close(self, token: str) -> None:
         """Sign out: the session is deleted, so the cookie is worthless even if it was copied."""
         async with self.db.session_scope() as session:

@@ -69,6 +69,19 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
+@get("/sign-in/link/{token:str}", include_in_schema=False)
+async def sign_in_link(request: Request[Any, Any, Any], token: str) -> Response[Any]:
+    """A one-time sign-in link (``saas demo`` prints them): its session is swapped for a fresh one,
+    so the printed URL is worthless once used, and it expires like any idle session."""
+    try:
+        fresh, _ = await sessions_of(request).exchange(token)
+    except Unauthenticated:
+        return _form(request, status=401, error="This sign-in link has been used or has expired: paste a key.")
+    response = to(PREFIX)
+    response.cookies.append(cookie(request, SESSION_COOKIE, fresh))
+    return response
+
+
 @post("/sign-out", status_code=303, include_in_schema=False)
 async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
     """Delete the session (so a copied cookie is worthless) and the cookie."""
@@ -81,4 +94,4 @@ async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-ROUTES = [sign_in_form, sign_in, sign_out]
+ROUTES = [sign_in_form, sign_in, sign_in_link, sign_out]
