@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import anyio
 from litestar import Litestar, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from saas import charts
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
 from saas.console import routes as console
 from saas.console.sessions import ConsoleSessions
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     async def startup(app: Litestar) -> None:
         await rt.start()
+        await anyio.to_thread.run_sync(charts.warm_up)
 
     async def shutdown(app: Litestar) -> None:
         await rt.close()

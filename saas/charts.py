@@ -17,18 +17,23 @@ from typing import Any
 
 import altair as alt
 import vl_convert
+from altair.utils.schemapi import disable_debug_mode
 
 DECREASE, UNCHANGED, INCREASE = "#2e7d32", "#757575", "#c62828"
 """Premium decreases green, unchanged grey, increases red, in every chart."""
 FONT = "DejaVu Sans, Arial, sans-serif"
 CACHED_CHARTS = 512
+VALIDATE = False
+"""Altair validates every spec against the Vega-Lite JSON schema (tens of ms a chart); the charts are
+fixed shapes, so the tests validate them (``tests/unit/test_charts.py``) and serving does not."""
+disable_debug_mode()  # the same validation on every channel object built
 _cache: OrderedDict[str, str] = OrderedDict()
 _lock = threading.Lock()
 
 
 def theme(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
     """The spec of ``chart`` with the console's look and an accessible description (the SVG's aria-label)."""
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=VALIDATE)
     spec["description"] = description
     spec["background"] = "#ffffff"
     spec["config"] = {**spec.get("config", {}), "font": FONT, "title": {"fontSize": 14, "anchor": "start"},
@@ -54,6 +59,11 @@ def render(spec: dict[str, Any]) -> str:
 
 def svg_of(chart: alt.TopLevelMixin, description: str) -> str:
     return render(theme(chart, description))
+
+
+def warm_up() -> None:
+    """Start the renderer's engine (about two seconds, once per process) before the first page needs it."""
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}})
 
 
 def data(rows: list[dict[str, Any]]) -> alt.Data:

@@ -37,7 +37,6 @@ def month_histogram(months: list[MonthColumns], field: str, *, title: str, axis:
         y=alt.Y("share:Q", title="Drivers (% of the month)"),
         color=alt.Color("month:N", title="Month", sort=periods,
                         scale=alt.Scale(domain=periods, range=list(MONTH_COLOURS[-len(periods):]))),
-        tooltip=["month:N", "bin:N", "drivers:Q"],
     ).properties(title=title, width=460, height=200)
     return svg_of(chart, f"{title}: {', '.join(periods)}")
 

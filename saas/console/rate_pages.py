@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.response import Template
@@ -33,6 +34,8 @@ from saas.rating.schemas import RateTableSpec
 from saas.tenancy.guards import DatabaseDep
 
 MOVERS = 10
+CACHED_EXHIBITS = 256
+_IMPACT_SVGS: dict[str, str] = {}
 RECENT_QUOTES = 500
 
 
@@ -86,6 +89,16 @@ def _movers(run: TestRun) -> list[Any]:
     return sorted(priced, key=lambda s: (-abs(s.pct_change or Decimal(0)), s.key))[:MOVERS]
 
 
+async def impact_chart(run: TestRun) -> str:
+    """The exhibit of a test run: a run never changes, so its SVG is drawn once (on a worker thread)."""
+    svg = _IMPACT_SVGS.get(run.id)
+    if svg is None and run.impact is not None:
+        svg = _IMPACT_SVGS[run.id] = await anyio.to_thread.run_sync(render_svg, run.impact)
+        while len(_IMPACT_SVGS) > CACHED_EXHIBITS:
+            _IMPACT_SVGS.pop(next(iter(_IMPACT_SVGS)))
+    return svg or ""
+
+
 @get("/rates/versions/{version_id:str}", guards=[signed_in(READ)], include_in_schema=False)
 async def version_page(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser,
                        version_id: str) -> Template:
@@ -95,9 +108,10 @@ async def version_page(request: Request[Any, Any, Any], db: DatabaseDep, user: C
         diff = await _diff(session, user.tenant_id, row)
         runs = await TestRuns(session, user.tenant_id).of_version(version_id)
     run = msgspec.json.decode(runs[-1].result, type=TestRun) if runs else None
+    chart = await impact_chart(run) if run and run.impact else None
     own = row.author_name == user.principal.name
     return page(request, "rate_version.html", user, detail=detail, v=detail.version, diff=diff, run=run,
-                chart=render_svg(run.impact) if run and run.impact else None, movers=_movers(run) if run else [],
+                chart=chart, movers=_movers(run) if run else [],
                 own=own, may_test=user.role in TEST and row.status in ("draft", "approved"),
                 may_approve=user.role in APPROVE and row.status == "draft" and not own,
                 may_reject=user.role in APPROVE and row.status in ("draft", "approved") and not own,

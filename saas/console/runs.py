@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import numpy as np
 from litestar import Request, Response, get, post
 from litestar.response import Template
@@ -48,23 +49,28 @@ def _risk_edges(months: list[Any]) -> np.ndarray:
 
 
 async def month_charts(db: Any, quotes: Any, tenant_id: str, period: str) -> dict[str, Any]:
-    """The month against the one before (risk, safety, tiers) and its drift, as charts."""
+    """The month against the one before (risk, safety, tiers) and its drift, as charts (drawn on a
+    worker thread: an uncached chart takes tens of milliseconds the event loop should not wait)."""
     tenant = quotes.config.tenant(tenant_id)
     async with db.sessions() as session:
         months = [await month_columns(session, tenant_id, p) for p in (previous_period(period), period)]
         drift = await month_drift(session, tenant_id, period, quotes.models.live(tenant))
     months = [m for m in months if m.risk]
-    context: dict[str, Any] = {"months": months, "drift": drift,
-                               "drift_chart": charts.drift_chart(drift) if drift else None}
+    tiers = [t.name for t in tenant.config.pricing.tiers]
+    drawn = await anyio.to_thread.run_sync(_draw, months, drift, tiers)
+    return {"months": months, "drift": drift, **drawn}
+
+
+def _draw(months: list[Any], drift: Any, tiers: list[str]) -> dict[str, str | None]:
+    drawn: dict[str, str | None] = {"drift_chart": charts.drift_chart(drift) if drift else None}
     if months:
-        tiers = [t.name for t in tenant.config.pricing.tiers]
-        context |= {
+        drawn |= {
             "risk_chart": charts.month_histogram(months, "risk", title="Risk scores", axis="Risk score",
                                                  edges=_risk_edges(months)),
             "safety_chart": charts.month_histogram(months, "safety", title="Safety scores",
                                                    axis="Safety score (0–100)", edges=SAFETY_EDGES),
             "tier_chart": charts.tier_chart(months, tiers)}
-    return context
+    return drawn
 
 
 @get("/runs/{run_id:str}", guards=[signed_in(RUN_READ)], include_in_schema=False)
@@ -96,7 +102,7 @@ async def drivers(request: Request[Any, Any, Any], db: DatabaseDep, user: Consol
 @get("/drivers/{driver_id:str}", guards=[signed_in(READ)], include_in_schema=False)
 async def driver(request: Request[Any, Any, Any], trips: TripsDep, user: ConsoleUser, driver_id: str) -> Template:
     history = await trips.history(user.tenant_id, known_id(driver_id, "driver"))
-    chart = charts.score_history_chart(history) if history.scores else None
+    chart = await anyio.to_thread.run_sync(charts.score_history_chart, history) if history.scores else None
     return page(request, "driver.html", user, history=history, chart=chart)
 
 
