@@ -17,7 +17,8 @@ pytestmark = pytest.mark.unit
 
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors", "http_body", "openapi"})
-FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle")
+FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle",
+            "versioning", "content")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -35,7 +36,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "scoring": INFRA | {"quote", "tenancy", "audit", "ml"},
     "rating": INFRA | {"quote", "tenancy", "rules", "audit", "scoring"},
     "trips": INFRA | {"quote", "tenancy", "audit", "scoring", "webhooks"},
-    "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
+    "versioning": INFRA | {"quote", "tenancy", "audit"},
+    "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "versioning"},
+    "content": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "catalog",
+                        "versioning"},
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
