@@ -56,7 +56,8 @@ def test_problem_of_a_domain_error(exc: errors.SaasError, status: int, kind: str
         (status, kind, title, exc.detail, exc.path)
     body = msgspec.json.decode(msgspec.json.encode(problem))
     assert set(body) == {"type", "title", "status", "detail"} | ({"path"} if exc.path else set()) \
-        | ({"rule_id", "cite"} if kind == "quote-declined" else set()) | ({"errors"} if kind == "config-error" else set())
+        | ({"rule_id", "cite"} if kind == "quote-declined" else set()) \
+        | ({"errors"} if kind == "config-error" else set())
     if isinstance(exc, errors.ConfigError):  # every located issue, line and column as numbers
         assert body["errors"] == [{"detail": i.message, **({"path": i.path} if i.path else {}),
                                    **({"line": i.location.line, "col": i.location.col} if i.location else {}),

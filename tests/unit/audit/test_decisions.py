@@ -17,6 +17,7 @@ from saas.audit.replay import SnapshotReader
 from saas.audit.schemas import NewEntry, Replayed
 from saas.audit.service import HeadRepository
 from saas.audit.snapshots import put_snapshot
+from saas.content.parts import Content
 from saas.db import Database
 from saas.errors import NotFound
 from saas.quote.schemas import Quote, Telematics
@@ -26,7 +27,6 @@ from saas.rating.quoting import QuoteService
 from saas.rating.replay import QuoteReplayer
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.rating.service import Priced
-from saas.content.parts import Content
 from saas.runtime import Runtime
 from saas.scoring.replay import RiskScoreReplayer
 from saas.scoring.schemas import DriverFeatures, RiskScoreRequest
