@@ -97,12 +97,13 @@ class Runtime:
         spread = settings.target_spread_override
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
-        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models),
+        content = Content.assemble(decisions, catalog, quotes, models)
+        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models, content),
                             chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
-                   content=Content.assemble(decisions, catalog, quotes, models),
+                   content=content,
                    limiter=rate_limiter(settings), trips=trips, code_version=version)
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
@@ -154,7 +155,8 @@ class Runtime:
                                    hash=version_of(ruleset))
 
 
-def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> jobs.Dispatcher:
+def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
+                 content: Content | None = None) -> jobs.Dispatcher:
     """The process's job dispatcher (RQ with ``SAAS_REDIS_URL``, else a background thread) and the
     context jobs run with: each job thread gets its own database engine and decision log."""
     dispatcher: jobs.Dispatcher = (RQDispatcher(settings.redis_url, chunk_timeout_s=settings.chunk_timeout_s)
@@ -162,8 +164,10 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> 
 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
+        refresh = content.live.refresh if content is not None and settings.redis_url else None
         return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
-                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers)
+                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers,
+                               refresh=refresh)
 
     jobs.install(context)
     return dispatcher

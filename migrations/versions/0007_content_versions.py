@@ -85,6 +85,7 @@ def upgrade() -> None:
                     sa.Column('deployed_at', sa.String(length=32), nullable=False),
                     sa.Column('withdrawn_at', sa.String(length=32), nullable=True),
                     sa.Column('withdrawn_by', sa.String(length=120), nullable=True),
+                    sa.Column('withdrawn_for', sa.String(length=16), nullable=True),
                     _fk(op.f('fk_content_deployments_tenant_id_content_versions')),
                     sa.PrimaryKeyConstraint('id', name=op.f('pk_content_deployments')))
     op.create_index('uq_content_deployments_active', 'content_deployments',
@@ -101,6 +102,11 @@ def upgrade() -> None:
                     _fk(op.f('fk_content_test_runs_tenant_id_content_versions')),
                     sa.PrimaryKeyConstraint('id', name=op.f('pk_content_test_runs')))
     op.create_index('ix_content_test_runs_version', 'content_test_runs', ['tenant_id', 'kind', 'version_id'])
+    with op.batch_alter_table('rate_deployments') as batch:
+        batch.add_column(sa.Column('withdrawn_for', sa.String(length=16), nullable=True))
+    with op.batch_alter_table('api_keys') as batch:  # 'platform-approver' is 17 characters
+        batch.alter_column('role', type_=sa.String(length=24), existing_type=sa.String(length=16),
+                           existing_nullable=False)
     _row_security()
 
 
@@ -126,6 +132,11 @@ def _row_security() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('api_keys') as batch:
+        batch.alter_column('role', type_=sa.String(length=16), existing_type=sa.String(length=24),
+                           existing_nullable=False)
+    with op.batch_alter_table('rate_deployments') as batch:
+        batch.drop_column('withdrawn_for')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS saas_active_content()")
     for table in ("content_test_runs", "content_deployments", "content_events", "content_versions", "tenants",

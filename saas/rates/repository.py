@@ -15,6 +15,7 @@ from saas.rates.models import RateDeployment, RateGeneration, RateTestRun, RateV
 from saas.rates.schemas import Author, RateVersionEntry, VersionSummary
 from saas.tenancy.keys import Principal
 from saas.tenancy.scoping import TenantRepository
+from saas.versioning.lifecycle import current_and_previous
 
 
 def summary(row: RateVersionRow) -> VersionSummary:
@@ -57,13 +58,11 @@ class Deployments(TenantRepository[RateDeployment]):
         return rows[-1].version_id if rows else None
 
     async def current_and_previous(self, state: str, product: str) -> tuple[str | None, str | None]:
-        """The most recently deployed version and the one deployed before it (a different version)."""
-        rows = await self.active(state, product)
-        if not rows:
-            return None, None
-        current = rows[-1].version_id
-        earlier = [row.version_id for row in rows if row.version_id != current]
-        return current, (earlier[-1] if earlier else None)
+        """The most recently deployed version and the one deployed before it (a different version,
+        still in force or replaced by a same-date deployment, never one that was rolled back)."""
+        rows = await self.list(RateDeployment.state == state, RateDeployment.product == product,
+                               RateDeployment.kind == "new", order_by=(RateDeployment.id,))
+        return current_and_previous(rows)
 
     async def withdraw(self, version_id: str, state: str, product: str, *, by: str) -> dict[str, dt.date]:
         """Mark the version's active deployments withdrawn; returns the latest date per kind."""
@@ -72,7 +71,7 @@ class Deployments(TenantRepository[RateDeployment]):
         now = utc_timestamp()
         dates: dict[str, dt.date] = {}
         for row in rows:
-            row.withdrawn_at, row.withdrawn_by = now, by
+            row.withdrawn_at, row.withdrawn_by, row.withdrawn_for = now, by, "rollback"
             dates[row.kind] = max(dates.get(row.kind, row.effective_date), row.effective_date)
         await self.session.flush()
         return dates
@@ -88,7 +87,7 @@ class Deployments(TenantRepository[RateDeployment]):
         row = (await self.session.execute(stmt)).scalars().one_or_none()
         if row is None:
             return None
-        row.withdrawn_at, row.withdrawn_by = utc_timestamp(), by
+        row.withdrawn_at, row.withdrawn_by, row.withdrawn_for = utc_timestamp(), by, "supersede"
         await self.session.flush()
         return row.version_id
 

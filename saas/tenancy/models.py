@@ -18,7 +18,7 @@ class ApiKey(TenantOwned, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(40), nullable=False)
     secret_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    role: Mapped[str] = mapped_column(String(24), nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     created_at: Mapped[str] = mapped_column(String(32), nullable=False)
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -156,6 +156,25 @@ class Lifecycle:
             await self.on_change()
 
 
+class Deployed(Protocol):
+    version_id: str
+    withdrawn_at: str | None
+    withdrawn_for: str | None
+
+
+def current_and_previous(rows: Sequence[Deployed]) -> tuple[str | None, str | None]:
+    """From a scope's deployments in the order they were made: the version in force most recently
+    deployed, and the one deployed before it that a rollback may return to (in force, or replaced
+    by a same-date deployment; a version rolled back from is never a target again)."""
+    active = [row for row in rows if row.withdrawn_at is None]
+    if not active:
+        return None, None
+    current = active[-1].version_id
+    earlier = [row.version_id for row in rows if row.version_id != current
+               and (row.withdrawn_at is None or row.withdrawn_for == "supersede")]
+    return current, (earlier[-1] if earlier else None)
+
+
 async def deploy_rows(decisions: DecisionLog, session: AsyncSession, store: Store, who: Principal, row: Any,
                       dates: Dates, action: str) -> None:
     """Add the deployment rows and bump the generation. A date that already has an active deployment

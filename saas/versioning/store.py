@@ -16,6 +16,7 @@ from saas.audit.schemas import NewEntry
 from saas.clock import utc_timestamp
 from saas.tenancy.keys import Principal
 from saas.tenancy.scoping import TenantRepository
+from saas.versioning.lifecycle import current_and_previous
 from saas.versioning.models import ContentDeployment, ContentEvent, ContentGeneration, ContentTestRun, ContentVersionRow
 from saas.versioning.schemas import ContentEntry
 
@@ -66,12 +67,7 @@ class Deployments(TenantRepository[ContentDeployment]):
         return max(rows, key=lambda r: (r.effective_date, r.id)).version_id if rows else None
 
     async def current_and_previous(self, scope: str) -> tuple[str | None, str | None]:
-        rows = await self.active(scope)
-        if not rows:
-            return None, None
-        current = rows[-1].version_id
-        earlier = [row.version_id for row in rows if row.version_id != current]
-        return current, (earlier[-1] if earlier else None)
+        return current_and_previous(await self.list(ContentDeployment.scope == scope, order_by=(ContentDeployment.id,)))
 
     async def withdraw_on(self, scope: str, date: dt.date, *, by: str) -> str | None:
         stmt = self.statement().where(ContentDeployment.scope == scope, ContentDeployment.effective_date == date,
@@ -79,7 +75,7 @@ class Deployments(TenantRepository[ContentDeployment]):
         row = (await self.session.execute(stmt)).scalars().one_or_none()
         if row is None:
             return None
-        row.withdrawn_at, row.withdrawn_by = utc_timestamp(), by
+        row.withdrawn_at, row.withdrawn_by, row.withdrawn_for = utc_timestamp(), by, "supersede"
         await self.session.flush()
         return row.version_id
 
@@ -87,7 +83,7 @@ class Deployments(TenantRepository[ContentDeployment]):
         rows = [row for row in await self.active(scope) if row.version_id == version_id]
         now = utc_timestamp()
         for row in rows:
-            row.withdrawn_at, row.withdrawn_by = now, by
+            row.withdrawn_at, row.withdrawn_by, row.withdrawn_for = now, by, "rollback"
         await self.session.flush()
         return {"all": max(row.effective_date for row in rows)} if rows else {}
 
