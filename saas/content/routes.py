@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from saas.content.bodies import read_draft, read_optional
@@ -63,7 +64,9 @@ def lifecycle_routes(kind: KindRoutes) -> list[Any]:
     test_roles = kind.draft | kind.approve
 
     @post(kind.path, operation_id=f"draft{kind.name}", tags=[kind.tag], status_code=201, guards=[allow(kind.draft)],
-          dependencies=documented_body(DraftRequest, []), operation_class=extended(201, media=YAML_MEDIA))
+          dependencies=documented_body(DraftRequest, []), operation_class=extended(201, media=YAML_MEDIA),
+          responses={200: ResponseSpec(data_container=VersionSummary, generate_examples=False,
+                                       description="a version of the same content already exists: it is returned")})
     async def draft(content: ContentDep, principal: PrincipalDep, request: Request[Any, Any, Any],
                     message: Annotated[str | None, QueryParameter(max_length=2000)] = None) -> Response[VersionSummary]:
         """Propose a new version: 201 with the draft, 200 with the existing version of the same content."""
