@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
@@ -139,4 +139,9 @@ def lifecycle_routes(kind: KindRoutes) -> list[Any]:
         body = await read_optional(request, RulesetRollback, required=kind.attr == "rulesets")
         return await getattr(content, kind.attr).rollback(principal, body.state or "")
 
-    return [draft, log, detail, diff, test, approve, reject, deploy, rollback]
+    @route(kind.path, http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
+    def options() -> Response[None]:
+        """Litestar answers OPTIONS from a path's first handler only; this path has two (list, draft)."""
+        return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
+
+    return [options, draft, log, detail, diff, test, approve, reject, deploy, rollback]

@@ -121,3 +121,10 @@ def test_the_checker_can_fail() -> None:
     assert "runtime" not in ALLOWED["rating"] and "rating" in ALLOWED["runtime"]
     assert node_of("saas.rating.service") == "rating" and node_of("ml.cli") == "ml.cli"
     assert node_of("ml.artifacts") == "ml" and node_of("numpy") is None
+
+
+def test_every_node_is_in_the_document() -> None:
+    """docs/architecture.md's table names every node this test allows, so the two cannot drift."""
+    document = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = sorted(node for node in ALLOWED if node not in INFRA and f"`{node}`" not in document)
+    assert not missing, f"nodes missing from docs/architecture.md: {missing}"
