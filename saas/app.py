@@ -16,6 +16,8 @@ from saas import charts
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
 from saas.console import routes as console
 from saas.console.sessions import ConsoleSessions
+from saas.content.routes import CONFIG, RULESET, lifecycle_routes
+from saas.content.tenant_routes import create_tenant
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
 from saas.openapi import COMPONENTS, document
@@ -83,7 +85,9 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips")
+CONTENT_ROUTES = [*lifecycle_routes(CONFIG), *lifecycle_routes(RULESET), create_tenant]
+SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips",
+            "content")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -105,7 +109,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         await rt.close()
 
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
-                export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES]
+                export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES,
+                *CONTENT_ROUTES]
     document(handlers)
     sessions = ConsoleSessions(rt.db)
     return Litestar(

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 import yaml
 
-from saas.errors import ConfigError, ConfigIssue, Location
+from saas.errors import FIELD_MARK, ConfigError, ConfigIssue, Location
 from saas.suggestions import did_you_mean
 
 MAX_YAML_BYTES = 256 * 1024
@@ -184,6 +184,9 @@ def _issue_from(exc: msgspec.ValidationError, data: Any, smap: SourceMap, typ: t
         hint = did_you_mean(name, known, cutoff=0.5) or (f"known keys: {', '.join(known)}" if known else None)
         issue = ConfigIssue(f"unknown key '{name}'", smap.location(child, key=True), child, hint)
         return issue, _remove(data, child)
+    field = FIELD_MARK.match(message)
+    if field:  # a struct's own check naming the field it refuses: locate the field, not the struct
+        message, path = message[field.end():], f"{path}.{field.group('field')}"
     issue = ConfigIssue(message, smap.location(path), path)
     return issue, False
 
