@@ -1,15 +1,17 @@
 """The console's navigation: which sections a role sees, and the seams later features plug into.
 
 Each section names the API role set that governs it, so the menu never offers a page the role
-would be refused. A feature that adds pages (fairness reports, the adverse-action register, tenant
-configuration versions) adds a ``Section`` here with its routes' roles; until then the section is
-listed in ``PLANNED`` and shown as "not available yet" rather than hidden, so users know it is coming.
+would be refused. A feature that adds pages (fairness reports, the adverse-action register and its
+notices, the compliance bundle) adds a ``Section`` here with its routes' roles and its module's
+ROUTES to ``saas.console.routes.PAGES``; until then its section is listed in ``PLANNED`` and shown
+as "soon" rather than hidden, so users know it is coming.
 """
 
 from __future__ import annotations
 
 from msgspec import Struct
 
+from saas.content.routes import CONFIG
 from saas.rates.routes import READ as RATES_READ
 from saas.tenancy.guards import COMPLIANCE, RATE
 from saas.trips.routes import RUN_READ
@@ -29,12 +31,13 @@ class NavItem(Struct, frozen=True):
 
 SECTIONS: list[Section] = [
     Section("Overview", "/console", frozenset({"rating", "admin", "approver", "compliance"})),
+    Section("Configuration", "/console/config", CONFIG.read),
     Section("Rate tables", "/console/rates", RATES_READ),
     Section("Quote playground", "/console/playground", RATE),
     Section("Runs and drivers", "/console/runs", RUN_READ),
     Section("Compliance", "/console/compliance", COMPLIANCE),
 ]
-PLANNED: list[str] = ["Configuration", "Fairness", "Adverse action"]
+PLANNED: list[str] = ["Fairness", "Adverse action"]
 """Sections whose features have not landed yet (each becomes a ``Section`` when it does)."""
 
 

@@ -113,6 +113,59 @@ def test_rate_table_flow_from_a_typo_to_a_live_price(browser: Any, console: Cons
         page.context.close()
 
 
+def test_configuration_flow_from_a_typo_to_a_live_price(browser: Any, console: Console) -> None:
+    playground = sign_in(browser, console, console.key("rating"))
+    playground.goto("/console/playground")
+    playground.get_by_role("button", name="Record this quote").click()  # a recorded quote for the impact test
+    expect(playground.locator(".notice")).to_contain_text("Recorded", timeout=WAIT_MS)
+    playground.goto("/console/playground")
+    expect(playground.locator("#premium")).to_be_visible(timeout=WAIT_MS)
+    before = playground.locator("#premium").inner_text()
+
+    admin = sign_in(browser, console, console.key("admin"))
+    admin.goto("/console/config/new")
+    editor = admin.get_by_label("Configuration (YAML")
+    original = editor.input_value()
+    assert "target_spread: 0.30" in original and "# Partner A Mutual" in original  # the file, comments and all
+    editor.fill(original.replace("target_spread: 0.30", "target_sprad: 0.60", 1))
+    admin.get_by_label("Why this change").fill("Steeper telematics pricing")
+    admin.get_by_role("button", name="Save draft").click()
+    problems = admin.locator("ol.errors")
+    typo_line = next(i for i, line in enumerate(original.splitlines(), 1) if "target_spread: 0.30" in line)
+    expect(problems).to_contain_text(f"line {typo_line}, column 3: unknown key 'target_sprad'", timeout=WAIT_MS)
+    expect(problems).to_contain_text("did you mean 'target_spread'?")
+    shoot(admin, console, "config-editor-errors")
+
+    admin.get_by_label("Configuration (YAML").fill(original.replace("target_spread: 0.30", "target_spread: 0.60", 1))
+    admin.get_by_role("button", name="Save draft").click()
+    expect(admin.locator("h1 .badge")).to_have_text("draft", timeout=WAIT_MS)
+    version_url = admin.url
+    expect(admin.locator("#changes")).to_contain_text("pricing.target_spread 0.30 → 0.60")
+    expect(admin.locator(".waiting")).to_contain_text("Waiting for another approver")
+    expect(admin.get_by_role("button", name="Approve")).to_have_count(0)
+    admin.get_by_role("button", name="Run the impact test").click()
+    for chart in ("#premium-chart svg", "#multiplier-chart svg", "#migration-chart svg"):
+        expect(admin.locator(chart)).to_be_visible(timeout=WAIT_MS)
+    assert "Tier migration" in admin.locator("#migration-chart").inner_html()
+    expect(admin.locator("#impact table tbody tr").first).to_be_visible()  # the largest movers
+    shoot(admin, console, "config-version-impact")
+    forged = admin.request.post(version_url + "/approve", form={"csrf_token": csrf(admin)})
+    assert forged.status == 403, forged.text()
+
+    approver = sign_in(browser, console, console.key("approver"))
+    approver.goto(version_url)
+    approver.get_by_role("button", name="Approve").click()
+    expect(approver.locator("h1 .badge")).to_have_text("approved", timeout=WAIT_MS)
+    admin.goto(version_url)
+    admin.get_by_role("button", name="Deploy").click()
+    expect(admin.locator("h1 .badge")).to_have_text("deployed", timeout=WAIT_MS)
+
+    playground.get_by_label("Hard braking (events per 100 mi)").fill("1.5")  # unchanged value, a new message
+    expect(playground.locator("#premium")).not_to_have_text(before, timeout=WAIT_MS)
+    for page in (admin, approver, playground):
+        page.context.close()
+
+
 def test_compliance_reads_the_audit_trail_but_cannot_deploy(browser: Any, console: Console, tmp_path: Any) -> None:
     rating = sign_in(browser, console, console.key("rating"))
     rating.goto("/console/playground")
@@ -222,7 +275,7 @@ def test_a_run_started_in_the_console_shows_progress_then_its_month(browser: Any
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.innerText || '').trim())
   .map(e => e.outerHTML.slice(0, 120))"""
-PAGES = ("/console", "/console/rates", "/console/rates/new?state=CA", "/console/playground", "/console/runs",
+PAGES = ("/console", "/console/config", "/console/config/new", "/console/rates", "/console/rates/new?state=CA", "/console/playground", "/console/runs",
          "/console/drivers", "/console/compliance")
 
 
