@@ -4,7 +4,8 @@
 
 Sets up what ``saas demo`` sets up (a scored month of 300 drivers, a pending draft with its impact
 test) in a temporary SQLite database, serves it with ``saas serve`` in its own process, signs in
-through the demo's one-time links and requests each page ``rounds`` times. A page's time is the
+through the demo's one-time links and requests each page ``rounds`` times (the configuration draft
+is the demo's, with its impact charts). A page's time is the
 request's wall time over loopback (the server's time plus well under a millisecond of HTTP);
 ``/healthz`` is measured the same way in the same run as the baseline, and each page is printed as
 a ratio to it. The first request of a page is shown apart: it renders its charts (later requests
@@ -45,7 +46,8 @@ def demo(env: dict[str, str]) -> tuple[dict[str, str], str]:
                           capture_output=True, text=True, timeout=900, check=True)
     links = dict(re.findall(r"^\s+(admin|approver|compliance|rating)\s+http://\S+(/console/sign-in/link/\S+)$",
                             done.stdout, re.MULTILINE))
-    draft = re.search(r"pending TX draft with its impact test: http://\S+(/console/rates/versions/\w+)", done.stdout)
+    draft = re.search(r"pending configuration draft with its impact: http://\S+(/console/config/versions/\w+)",
+                      done.stdout)
     assert draft is not None and len(links) == 4, done.stdout
     return links, draft.group(1)
 
@@ -121,8 +123,10 @@ def report(base: str, links: dict[str, str], draft: str, rounds: int) -> None:
         clients[role] = client
     admin = clients["admin"]
     run = re.search(r'href="(/console/runs/[0-9a-f-]{36})"', admin.get("/console/runs").text)
-    assert run is not None
-    pages = [("admin", "/console"), ("admin", "/console/rates"), ("admin", draft), ("admin", "/console/runs"),
+    rate = re.search(r'href="(/console/rates/versions/\w+)"', admin.get("/console/rates").text)
+    assert run is not None and rate is not None
+    pages = [("admin", "/console"), ("admin", "/console/config"), ("admin", draft), ("admin", "/console/config/new"),
+             ("admin", "/console/rates"), ("admin", rate.group(1)), ("admin", "/console/runs"),
              ("admin", run.group(1)), ("admin", "/console/drivers/demo-0002"), ("rating", "/console/playground"),
              ("compliance", "/console/compliance")]
     _, baseline = timed(admin, "/healthz", rounds)

@@ -27,6 +27,18 @@ from saas.versioning.schemas import DeployRequest, TestRequest
 from saas.versioning.store import TestRuns, Versions
 
 TEST = CONFIG.draft | CONFIG.approve
+CACHED_RUNS = 256
+_CHARTS: dict[str, dict[str, str]] = {}
+
+
+async def charts_of(run_id: str, result: ConfigTest) -> dict[str, str]:
+    """A test run never changes, so its charts are drawn once (on a worker thread)."""
+    drawn = _CHARTS.get(run_id)
+    if drawn is None:
+        drawn = _CHARTS[run_id] = await anyio.to_thread.run_sync(config_charts.impact_charts, result)
+        while len(_CHARTS) > CACHED_RUNS:
+            _CHARTS.pop(next(iter(_CHARTS)))
+    return drawn
 
 
 def problems_of(exc: ConfigError) -> list[LineProblem]:
@@ -94,7 +106,7 @@ async def config_version(request: Request[Any, Any, Any], db: DatabaseDep, conte
         runs = await TestRuns(session, user.tenant_id).of_version(kind.name, version_id)
     run = msgspec.json.decode(runs[-1].result, type=TestRun) if runs else None
     result = msgspec.convert(run.result, ConfigTest, strict=False) if run else None
-    drawn = await anyio.to_thread.run_sync(config_charts.impact_charts, result) if result else {}
+    drawn = await charts_of(run.id, result) if run and result else {}
     own = row.author_name == user.principal.name
     return page(request, "config_version.html", user, detail=detail, v=detail.version, diff=diff, run=run,
                 result=result, charts=drawn, own=own, lines=detail.yaml.splitlines(),
