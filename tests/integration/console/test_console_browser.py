@@ -275,7 +275,8 @@ def test_a_run_started_in_the_console_shows_progress_then_its_month(browser: Any
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.innerText || '').trim())
   .map(e => e.outerHTML.slice(0, 120))"""
-PAGES = ("/console", "/console/config", "/console/config/new", "/console/rates", "/console/rates/new?state=CA", "/console/playground", "/console/runs",
+PAGES = ("/console", "/console/config", "/console/config/new", "/console/rates", "/console/rates/new?state=CA",
+         "/console/playground", "/console/runs",
          "/console/drivers", "/console/compliance")
 
 
@@ -298,3 +299,55 @@ def test_every_page_fits_a_phone_labels_its_controls_and_signs_in_by_keyboard(br
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide at 390"
     context.close()
+
+
+def _signed_in_client(console: Console, key: str, **headers: str) -> tuple[Any, Any]:
+    """An HTTP client signed in through the form (without a browser), and the sign-in response."""
+    import httpx
+
+    client = httpx.Client(base_url=console.url, timeout=60, headers=headers)
+    form = client.get("/console/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post("/console/sign-in", data={"csrf_token": token.group(1), "api_key": key})
+    assert answer.status_code == 303, answer.text
+    return client, answer
+
+
+def test_cookies_are_http_only_strict_and_secure_behind_tls(console: Console) -> None:
+    plain, answer = _signed_in_client(console, console.key("compliance"))
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("saas_console="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    assert "Secure" not in cookie
+    import httpx
+
+    behind_tls = {"X-Forwarded-Proto": "https"}
+    form = httpx.get(f"{console.url}/console/sign-in", headers=behind_tls)
+    signin_cookie = form.headers["set-cookie"]
+    assert signin_cookie.startswith("saas_console_signin=") and "Secure" in signin_cookie
+    token = signin_cookie.split(";")[0].split("=", 1)[1]
+    answer = httpx.post(f"{console.url}/console/sign-in",
+                        headers={**behind_tls, "Cookie": f"saas_console_signin={token}"},
+                        data={"csrf_token": token, "api_key": console.key("compliance")})
+    assert answer.status_code == 303, answer.text
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("saas_console="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    plain.close()
+
+
+def test_the_playground_socket_refuses_another_origin(console: Console) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    client, _ = _signed_in_client(console, console.key("rating"))
+    cookie = f"saas_console={client.cookies['saas_console']}"
+    uri = console.url.replace("http://", "ws://") + "/console/playground/ws"
+    with connect(uri, additional_headers={"Cookie": cookie, "Origin": console.url}) as socket:
+        socket.send('{"policy.state": "TX"}')
+        assert 'id="result"' in socket.recv(timeout=WAIT_MS / 1000)
+    with pytest.raises(InvalidStatus), connect(uri, additional_headers={"Cookie": cookie,
+                                                                        "Origin": "http://evil.example"}):
+        pass
+    with pytest.raises(InvalidStatus), connect(uri, additional_headers={"Origin": console.url}):
+        pass  # no session
+    client.close()
