@@ -25,7 +25,6 @@ from saas.rating.lookups import RateTable, compile_table
 from saas.rating.schemas import RateTableSpec
 from saas.versioning.watch import POLL_SECONDS, Poller
 
-
 ACTIVE_DEPLOYMENTS: dict[bool, Any] = {
     False: select(RateDeployment.tenant_id, RateDeployment.state, RateDeployment.product, RateDeployment.kind,
                   RateDeployment.effective_date, RateVersionRow.id, RateVersionRow.content, RateVersionRow.expiry_date)
