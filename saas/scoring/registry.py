@@ -7,7 +7,8 @@ table (kind ``model``, shared by all tenants), written by ``saas ml register DIR
 for the serving model. Loading a version writes its files to a local cache directory and loads
 them with the same code as any model directory, after checking they hash to the version asked
 for: today's version (``ml.artifacts.model_version``) or, for a bundle registered before 2026-12,
-the legacy one that also hashed ``metrics.json`` and that its decisions pin. Loaded models are kept per process in a small LRU, since replays cluster by version.
+the legacy one that also hashed ``metrics.json`` and that its decisions pin. Loaded models are
+kept per process in a small LRU, since replays cluster by version.
 """
 
 from __future__ import annotations
