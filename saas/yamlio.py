@@ -114,7 +114,13 @@ def read_text(path: Path) -> str:
 
 def compose(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse YAML text into plain values and a source map; YAML errors become located issues."""
-    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate (a JSON body may carry "\ud800"): not text
+        before = text[:exc.start]
+        where = Location(file, before.count("\n") + 1, exc.start - (before.rfind("\n") + 1) + 1)
+        raise ConfigError([ConfigIssue("the text holds a lone surrogate, which is not a character", where)]) from None
+    if size > MAX_YAML_BYTES:
         raise ConfigError([ConfigIssue(f"file exceeds {MAX_YAML_BYTES} bytes", Location(file, 1, 1))])
     smap = SourceMap(file, text)
     try:
