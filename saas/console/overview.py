@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from saas.console.queries import in_force, month_drift, recent_runs
+from saas.console.queries import in_force, month_drift, recent_runs, today
 from saas.console.sessions import ConsoleUser
 from saas.console.web import page, signed_in
 from saas.content.log import version_log
@@ -51,7 +51,7 @@ async def overview(request: Request[Any, Any, Any], db: DatabaseDep, quotes: Quo
         drift = await month_drift(session, user.tenant_id, run.period, model) if run is not None else None
     config = next((v for v in configs if v.status == "deployed"), None)
     config_waiting = [v for v in configs if v.status in ("draft", "approved")]
-    return page(request, "overview.html", user, force=force, run=run, drift=drift, config=config,
+    return page(request, "overview.html", user, force=force, run=run, drift=drift, config=config, today=today(),
                 config_waiting=config_waiting, alerts=alerts_of(user, [*config_waiting, *force.waiting], run, drift))
 
 
