@@ -16,6 +16,8 @@ import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
+from saas.compliance.recorder import Notices, WebhookQueue
+from saas.compliance.tiers import TierNotices
 from saas.db import Database
 from saas.metrics import Metrics
 from saas.rates.imports import import_tables
@@ -91,10 +93,12 @@ class Runtime:
         decisions.register("quote", QuoteReplayer(model, registry))
         decisions.register("risk_score", RiskScoreReplayer(model, registry))
         spread = settings.target_spread_override
-        quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
+        quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread,
+                              adverse=Notices())
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
-        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models),
-                            chunk_drivers=settings.chunk_drivers)
+        dispatcher = install_jobs(settings, catalog, models)
+        decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
+        trips = TripService(db, decisions, catalog, models, dispatcher, chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
@@ -147,8 +151,11 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> 
 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
-        return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
-                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers)
+        decisions = DecisionLog(db)
+        decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
+        return jobs.JobContext(db=db, decisions=decisions, tenants=catalog, models=models, dispatcher=dispatcher,
+                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers,
+                               adverse=TierNotices())
 
     jobs.install(context)
     return dispatcher

@@ -23,7 +23,7 @@ from saas.db import Database
 from saas.scoring.selection import TenantModels
 from saas.settings import DEFAULT_CHUNK_DRIVERS
 from saas.tenancy.service import LoadedTenant
-from saas.trips.chunk_run import ChunkFailed, score_chunk
+from saas.trips.chunk_run import ChunkFailed, TierMoves, score_chunk
 from saas.webhooks.delivery import attempt, secret_of
 
 T = TypeVar("T")
@@ -61,6 +61,8 @@ class JobContext:
     """Drivers per chunk of a run this process plans itself (a scheduled firing): ``SAAS_CHUNK_DRIVERS``."""
     http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
     """Makes the client webhook deliveries are sent with (one per attempt)."""
+    adverse: TierMoves | None = None
+    """Records a notice for each move to a dearer tier, in the chunk's transaction (the compliance feature)."""
 
 
 _factory: Callable[[], JobContext] | None = None
@@ -105,7 +107,8 @@ def run_chunk(tenant_id: str, run_id: str, chunk: int, *, final: bool) -> dict[s
 async def _chunk(ctx: JobContext, tenant_id: str, run_id: str, chunk: int, final: bool) -> dict[str, Any]:
     try:
         delivery, written = await score_chunk(ctx.db, ctx.decisions, ctx.tenants.tenant(tenant_id), ctx.models,
-                                              run_id, chunk, final=final, spread_override=ctx.spread_override)
+                                              run_id, chunk, final=final, spread_override=ctx.spread_override,
+                                              adverse=ctx.adverse)
     except ChunkFailed as exc:
         ctx.dispatcher.deliver(tenant_id, exc.delivery)
         raise
