@@ -16,7 +16,9 @@ import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
+from saas.compliance.bundle import BundleMaker
 from saas.compliance.recorder import Notices, WebhookQueue
+from saas.compliance.service import ComplianceService
 from saas.compliance.tiers import TierNotices
 from saas.db import Database
 from saas.metrics import Metrics
@@ -77,6 +79,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
     """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
+    compliance: ComplianceService | None = None
+    """Adverse-action notices, their register and the compliance bundle."""
     code_version: str = ""
 
     @classmethod
@@ -102,7 +106,8 @@ class Runtime:
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
-                   limiter=rate_limiter(settings), trips=trips, code_version=version)
+                   limiter=rate_limiter(settings), trips=trips, code_version=version,
+                   compliance=ComplianceService(db, catalog, BundleMaker(db, decisions, models, settings.model_dir)))
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
