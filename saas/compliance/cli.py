@@ -36,9 +36,18 @@ async def _bundle(args: argparse.Namespace, assemble: Assemble) -> int:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 2
     partial = args.out.with_name(args.out.name + ".partial")
-    async with assemble() as runtime:
-        with partial.open("wb") as out:  # nothing half-written at --out: renamed once complete
-            made = await runtime.compliance.bundle(args.tenant, args.period, out, made_by="saas compliance bundle")
+    try:
+        async with assemble() as runtime:
+            with partial.open("wb") as out:  # nothing half-written at --out: renamed once complete
+                made = await runtime.compliance.bundle(args.tenant, args.period, out,
+                                                       made_by="saas compliance bundle")
+    except SaasError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(args.out)
     empty = " (empty period)" if made["empty"] else ""
     print(f"wrote {args.out}{empty}: manifest sha256 {made['manifest_sha256']}, anchored at seq {made['anchor_seq']}")

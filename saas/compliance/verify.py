@@ -60,31 +60,36 @@ def _member_of(exc: Exception) -> str | None:
     return text.split("'")[1] if text.count("'") >= 2 else None
 
 
+def _fail(head: BundleCheck, files: int, problem: str, bad_file: str, bad_seq: int | None = None) -> BundleCheck:
+    return msgspec.structs.replace(head, ok=False, files_checked=files, problem=problem, bad_file=bad_file,
+                                   bad_seq=bad_seq)
+
+
 def _verify(archive: zipfile.ZipFile) -> BundleCheck:
     manifest_bytes = archive.read(MANIFEST)
     manifest = msgspec.json.decode(manifest_bytes)
-    head = {"tenant_id": manifest.get("tenant_id"), "period": manifest.get("period"), "empty": manifest.get("empty")}
+    head = BundleCheck(True, 0, tenant_id=manifest.get("tenant_id"), period=manifest.get("period"),
+                       empty=manifest.get("empty"))
     listed = {f["name"] for f in manifest["files"]}
     present = set(archive.namelist()) - {MANIFEST, ANCHOR}
     if present - listed:
         extra = sorted(present - listed)[0]
-        return BundleCheck(False, 0, f"{extra} is not in the manifest (added after the bundle was made)",
-                           bad_file=extra, **head)
+        return _fail(head, 0, f"{extra} is not in the manifest (added after the bundle was made)", extra)
     for checked, entry in enumerate(manifest["files"]):
         name = entry["name"]
         try:
             actual = _sha256(archive, name)
         except zipfile.BadZipFile as exc:  # a changed byte in compressed data fails its CRC
-            return BundleCheck(False, checked, f"{name}: {exc}", bad_file=name, **head)
+            return _fail(head, checked, f"{name}: {exc}", name)
         except KeyError:
-            return BundleCheck(False, checked, f"{name} is listed in the manifest but missing", bad_file=name, **head)
+            return _fail(head, checked, f"{name} is listed in the manifest but missing", name)
         if actual != entry["sha256"]:
-            return BundleCheck(False, checked, f"{name}: SHA-256 {actual} differs from the manifest's "
-                                               f"{entry['sha256']}", bad_file=name, **head)
+            return _fail(head, checked, f"{name}: SHA-256 {actual} differs from the manifest's {entry['sha256']}",
+                         name)
     files = len(manifest["files"])
     chain = _chain(archive)
     if chain is not None:
-        return BundleCheck(False, files, chain[0], bad_file="audit/entries.jsonl", bad_seq=chain[1], **head)
+        return _fail(head, files, chain[0], "audit/entries.jsonl", chain[1])
     return _anchor(archive, manifest_bytes, files, head)
 
 
@@ -96,17 +101,15 @@ def _chain(archive: zipfile.ZipFile) -> tuple[str, int | None] | None:
     return f"audit/entries.jsonl: chain breaks at seq {result.first_bad_seq}: {result.reason}", result.first_bad_seq
 
 
-def _anchor(archive: zipfile.ZipFile, manifest_bytes: bytes, files: int, head: dict[str, object]) -> BundleCheck:
+def _anchor(archive: zipfile.ZipFile, manifest_bytes: bytes, files: int, head: BundleCheck) -> BundleCheck:
     anchor = msgspec.json.decode(archive.read(ANCHOR))
     link = Link(anchor["tenant_id"], anchor["seq"], anchor["decision_id"], anchor["kind"], anchor["created_at"],
                 canonical_json(anchor["payload"]), anchor["prev_hash"], anchor["hash"])
     if link.kind != BUNDLE_KIND or link_hash(link) != link.hash:
-        return BundleCheck(False, files, f"{ANCHOR}: the chain entry does not match its own hash", bad_file=ANCHOR,
-                           bad_seq=link.seq, **head)
+        return _fail(head, files, f"{ANCHOR}: the chain entry does not match its own hash", ANCHOR, link.seq)
     if anchor["payload"].get("manifest_sha256") != sha256_hex(manifest_bytes):
-        return BundleCheck(False, files, f"{MANIFEST}: its SHA-256 is not the one recorded in the audit chain "
-                                         f"(seq {link.seq})", bad_file=MANIFEST, **head)
-    if link.tenant_id != head["tenant_id"]:
-        return BundleCheck(False, files, f"{ANCHOR}: entry of tenant {link.tenant_id}, bundle of {head['tenant_id']}",
-                           bad_file=ANCHOR, **head)
-    return BundleCheck(True, files, anchor_seq=link.seq, **head)  # type: ignore[arg-type]
+        return _fail(head, files, f"{MANIFEST}: its SHA-256 is not the one recorded in the audit chain "
+                                  f"(seq {link.seq})", MANIFEST)
+    if link.tenant_id != head.tenant_id:
+        return _fail(head, files, f"{ANCHOR}: entry of tenant {link.tenant_id}, bundle of {head.tenant_id}", ANCHOR)
+    return msgspec.structs.replace(head, files_checked=files, anchor_seq=link.seq)

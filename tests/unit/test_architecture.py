@@ -17,7 +17,8 @@ pytestmark = pytest.mark.unit
 
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors", "http_body", "openapi"})
-FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle")
+FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle",
+            "compliance")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -37,6 +38,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "trips": INFRA | {"quote", "tenancy", "audit", "scoring", "webhooks"},
     "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
+    "compliance": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates", "trips", "webhooks"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
     "app": INFRA | {"runtime", *FEATURES},
