@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from pathlib import Path
 
 import msgspec
@@ -21,6 +22,8 @@ from saas.compliance.archive import ANCHOR, MANIFEST
 from saas.compliance.schemas import BUNDLE_KIND
 
 CHUNK = 1 << 20
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
+"""What reading a member whose stored bytes were changed raises (a CRC or a deflate stream error)."""
 
 
 class BundleCheck(Struct, frozen=True):
@@ -51,7 +54,7 @@ def verify_bundle(path: Path) -> BundleCheck:
     with archive:
         try:
             return _verify(archive)
-        except (zipfile.BadZipFile, KeyError, msgspec.DecodeError, ValueError) as exc:
+        except (*DAMAGED, KeyError, msgspec.DecodeError, ValueError) as exc:
             return BundleCheck(False, 0, f"damaged archive: {exc}", bad_file=_member_of(exc))
 
 
@@ -79,7 +82,7 @@ def _verify(archive: zipfile.ZipFile) -> BundleCheck:
         name = entry["name"]
         try:
             actual = _sha256(archive, name)
-        except zipfile.BadZipFile as exc:  # a changed byte in compressed data fails its CRC
+        except DAMAGED as exc:  # a changed byte in compressed data fails its CRC or its deflate stream
             return _fail(head, checked, f"{name}: {exc}", name)
         except KeyError:
             return _fail(head, checked, f"{name} is listed in the manifest but missing", name)

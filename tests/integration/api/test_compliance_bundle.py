@@ -64,11 +64,16 @@ async def test_a_months_bundle_verifies_and_one_changed_byte_names_the_file(api:
     for name in ("adverse-actions/notices.jsonl", "model/model-card.json"):
         broken = verify_bundle(rewritten(path, tmp_path / "x.zip", name))
         assert not broken.ok and broken.bad_file == name, broken
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("audit/entries.jsonl")
+    assert info.compress_size > 40
     raw = bytearray(path.read_bytes())
-    raw[200] ^= 0xFF  # inside the first member's compressed data: its CRC or hash fails
+    extra_len = int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
+    local_header = 30 + len(info.filename.encode()) + extra_len
+    raw[info.header_offset + local_header + info.compress_size // 2] ^= 0xFF  # a byte of its stored data
     (tmp_path / "raw.zip").write_bytes(bytes(raw))
     flipped = verify_bundle(tmp_path / "raw.zip")
-    assert not flipped.ok and flipped.bad_file == manifest["files"][0]["name"], flipped
+    assert not flipped.ok and flipped.bad_file == "audit/entries.jsonl", flipped
 
 
 async def test_the_manifest_hash_is_appended_to_the_chain(api: Api, tmp_path: Path) -> None:
