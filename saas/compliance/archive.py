@@ -8,6 +8,7 @@ audit-chain entry that records the manifest's hash: it cannot be in the manifest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import zipfile
 from collections.abc import Iterable
@@ -80,3 +81,8 @@ class BundleArchive:
 
     def close(self) -> None:
         self.zip.close()
+
+    def abandon(self) -> None:
+        """Give up on a failed bundle: the caller discards ``out``, whatever state it is in."""
+        with contextlib.suppress(Exception):
+            self.zip.close()

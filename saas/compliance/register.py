@@ -84,6 +84,23 @@ class _Scores(TenantRepository[DriverScoreRow]):
     noun = "driver score"
 
 
+class _Factor(msgspec.Struct):
+    name: str
+    value: Decimal
+
+
+class _Response(msgspec.Struct):
+    factors: list[_Factor]
+
+
+class _Quote(msgspec.Struct):
+    response: _Response
+
+
+_QUOTE = msgspec.json.Decoder(_Quote).decode
+"""Only the factors of a recorded quote: the rest of a payload is skipped, not built."""
+
+
 async def adverse_decisions(session: AsyncSession, tenant: LoadedTenant, period: str) -> Counter[str]:
     """Adverse decisions of the period by kind, counted from the decisions, not from the notices."""
     counts: Counter[str] = Counter()
@@ -92,8 +109,8 @@ async def adverse_decisions(session: AsyncSession, tenant: LoadedTenant, period:
         if row.kind == DECLINE_KIND:
             counts["quote_declined"] += 1
             continue
-        factors = msgspec.json.decode(row.payload)["response"]["factors"]
-        if any(f["name"] == "telematics" and Decimal(str(f["value"])) > 1 for f in factors):
+        factors = _QUOTE(row.payload).response.factors
+        if any(f.name == "telematics" and f.value > 1 for f in factors):
             counts["telematics_surcharge"] += 1
     counts["tier_increase"] = 0
     for scored in await _scored_months(session, tenant_id, period):
