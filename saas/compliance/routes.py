@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -17,6 +18,7 @@ from saas.compliance.render import as_html, as_text
 from saas.compliance.schemas import Notice, Register
 from saas.compliance.service import ComplianceService
 from saas.http_body import PathId
+from saas.openapi import extended
 from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, PrincipalDep, allow
 
 ComplianceDep = NamedDependency[ComplianceService]
@@ -42,7 +44,10 @@ def negotiated(fmt: Format | None, accept: str) -> Format:
 
 
 @get("/v1/decisions/{decision_id:str}/adverse-action", operation_id="getAdverseAction", tags=["compliance"],
-     guards=[allow(READ_DECISIONS)], response_model=Notice)
+     guards=[allow(READ_DECISIONS)],
+     responses={200: ResponseSpec(data_container=Notice, description="the notice (format=json)")},
+     operation_class=extended(200, media={MEDIA["text"]: "the notice as plain text (format=text)",
+                                          MEDIA["html"]: "the notice as an HTML page (format=html)"}))
 async def get_adverse_action(
     compliance: ComplianceDep, principal: PrincipalDep, decision_id: PathId, request: Request[Any, Any, Any],
     fmt: Annotated[Format | None, QueryParameter(name="format", description="json, text or html")] = None,

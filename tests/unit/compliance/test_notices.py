@@ -149,3 +149,17 @@ def test_a_decline_gets_a_notice_naming_its_rule() -> None:
     notice = entry.payload
     assert notice.kind == "quote_declined" and notice.rule_id == "fl-pip-required"
     assert [r.key for r in notice.reasons] == ["fl-pip-required"] and notice.reasons[0].cite == result.cite
+
+
+def test_text_and_html_say_the_same_and_html_escapes() -> None:
+    from saas.compliance.render import as_html, as_text
+
+    q = quote(RISKY)
+    declined = QuoteDeclined("Refused <script>alert(1)</script> & more", rule_id="r-1", cite="§ 1 <b>")
+    declined.decision_id = "d-2"
+    notice = Notices().for_decline(shipped_catalog().tenant("partner-a"), q, declined, {}, NOW).payload
+    text, html = as_text(notice), as_html(notice)
+    assert "1. We cannot offer this policy as requested: refused <script>" in text
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; more" in html
+    for heading in ("What we decided", "The principal reasons", "Your rights"):
+        assert heading.upper() in text and f"<h2>{heading}</h2>" in html
