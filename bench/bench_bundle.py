@@ -9,8 +9,9 @@ decisions and adverse-action notices in its chain). Then, in this order:
 - the floor: the same rows the bundle carries, read with the code the API already has (the audit
   export of the month and the scores' JSONL lines) and written to a file, no zip, no hashing;
 - the bundle, in process (``ComplianceService.bundle`` into a file);
-- the bundle made by ``saas compliance bundle`` in a child process, whose peak resident memory is
-  read from ``getrusage(RUSAGE_CHILDREN)`` (the CLI's whole process: model and runtime included);
+- the bundle made by ``saas compliance bundle --profile`` in a child process, which prints its own
+  peak resident memory per section (``VmHWM``: the whole process, model and runtime included;
+  ``ru_maxrss`` would report this big parent's size, which a forked child inherits);
 - ``saas compliance verify`` on it (offline).
 Targets (issue 19): ≤ 30 s for 100,000 scored drivers; memory < 500 MB.
 """
@@ -22,6 +23,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -113,7 +115,7 @@ async def bench(args: argparse.Namespace) -> None:
             bundle_s = time.perf_counter() - began
             await runtime.close()
             cli, rss_mb = child(["compliance", "bundle", "--tenant", TENANT, "--period", period, "--out",
-                                 str(Path(tmp) / "cli.zip")], env)
+                                 str(Path(tmp) / "cli.zip"), "--profile"], env)
             verify_s, _ = child(["compliance", "verify", str(Path(tmp) / "cli.zip")], env)
             size = (Path(tmp) / "cli.zip").stat().st_size / 1e6
         counts = made["summary"]["counts"]
@@ -129,18 +131,22 @@ async def bench(args: argparse.Namespace) -> None:
 
 
 def child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of this one child, from its own ``wait4`` usage (Linux: kB)."""
+    """Wall seconds and the child's peak RSS (MB) as it reports it (else its ``wait4`` usage)."""
     began = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as output:
         process = subprocess.Popen([sys.executable, "-m", "saas.cli", *args], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=errors)
+                                   stdout=output, stderr=errors)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - began
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"saas {' '.join(args)} failed: {errors.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+        output.seek(0)
+        text = output.read().decode().rstrip()
+        print(text, flush=True)
+    peaks = [float(m) for m in re.findall(r"peak RSS (\d+) MB", text)]
+    return wall, max(peaks) if peaks else usage.ru_maxrss / 1024
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ manifest say it is empty.
 from __future__ import annotations
 
 import datetime as dt
+import resource
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -49,6 +51,8 @@ class BundleMaker:
         self.db, self.decisions, self.models, self.model_dir = db, decisions, models, model_dir
         self.fairness = fairness
         self.versions: dict[str, VersionSection] = {"rate-tables": sections.rate_versions, **(versions or {})}
+        self.profile: dict[str, tuple[float, float]] = {}
+        """Section → (seconds, peak RSS in MB so far) of the last bundle made: what the benchmark prints."""
 
     async def write(self, tenant: LoadedTenant, period: str, out: IO[bytes], *, made_by: str) -> dict[str, Any]:
         """Write the bundle to ``out``; returns the manifest header and the anchoring chain entry."""
@@ -73,8 +77,9 @@ class BundleMaker:
 
     async def _sections(self, archive: BundleArchive, session: AsyncSession, tenant: LoadedTenant, period: str,
                         start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-        tenant_id = tenant.config.id
+        tenant_id, lap = tenant.config.id, Stopwatch(self.profile)
         audit = await sections.audit_section(archive, session, tenant_id, start, end)
+        lap("audit")
         in_force = {kind: await read(session, tenant_id, start, end) for kind, read in self.versions.items()}
         model = self.models.live(tenant)
         in_force["model"] = [{"version": model.version, "in_force": "the whole period (serving model)"}]
@@ -82,9 +87,12 @@ class BundleMaker:
             archive.json(f"versions/{kind}.json", versions)
         archive.json("model/model-card.json", sections.model_card(model, self.model_dir))
         runs = await sections.runs_section(archive, session, tenant_id, period)
+        lap("versions, model card, runs")
         scores = await sections.scores_and_drift(archive, session, tenant_id, period, model)
+        lap("scores and drift")
         notices = await sections.notices_section(archive, session, tenant_id, period)
         archive.json("adverse-actions/register.json", await register(session, tenant, period))
+        lap("notices and register")
         fairness = await self._fairness(archive, session, tenant_id, period)
         counts = {"audit_entries": audit["entries"], "scoring_runs": len(runs), "notices": notices,
                   "fairness_reports": fairness, **scores,
@@ -115,6 +123,31 @@ def _readme(archive: BundleArchive, tenant_id: str, period: str, counts: dict[st
               "manifest's own SHA-256 (verify a later audit export to see it in the chain)."]
     with archive.member("README.txt") as member:
         member.write(("\n".join(lines) + "\n").encode())
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory: ``VmHWM`` (Linux), which starts afresh at exec, unlike
+    ``getrusage``'s ``ru_maxrss``, which a child inherits from the process that forked it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stopwatch:
+    def __init__(self, into: dict[str, tuple[float, float]]) -> None:
+        into.clear()
+        self.into, self.last = into, time.perf_counter()
+        into["before the bundle"] = (0.0, peak_rss_mb())
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = (now - self.last, peak_rss_mb())
+        self.last = now
 
 
 ACTIVITY = ("audit_entries", "scoring_runs", "notices", "scored_drivers")

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], assemble:
     make.add_argument("--tenant", required=True)
     make.add_argument("--period", required=True, help="YYYY-MM (UTC)")
     make.add_argument("--out", required=True, type=Path)
+    make.add_argument("--profile", action="store_true", help="print seconds and peak memory per section")
     make.set_defaults(run=lambda args: asyncio.run(_bundle(args, assemble)))
     check = compliance.add_parser("verify", help="check a bundle offline: manifest, audit chain, anchor")
     check.add_argument("file", type=Path)
@@ -49,6 +50,9 @@ async def _bundle(args: argparse.Namespace, assemble: Assemble) -> int:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(args.out)
+    if args.profile:
+        for name, (seconds, rss) in runtime.compliance.bundles.profile.items():
+            print(f"  {name}: {seconds:.2f} s, peak RSS {rss:.0f} MB")
     empty = " (empty period)" if made["empty"] else ""
     print(f"wrote {args.out}{empty}: manifest sha256 {made['manifest_sha256']}, anchored at seq {made['anchor_seq']}")
     return 0

@@ -35,8 +35,9 @@ DAY = Decimal(86400)
 
 def period_bounds(period: str, path: str = "$.period") -> tuple[dt.datetime, dt.datetime]:
     """[first instant, first instant of the next month) in UTC; a malformed period names its path."""
-    if PERIOD.match(period) is None:
-        raise ValidationFailed(f"period must be YYYY-MM, got {period!r}", path=path)
+    if PERIOD.match(period) is None or not 1 <= int(period[:4]) <= 9998:
+        raise ValidationFailed(f"period must be a month YYYY-MM from 0001-01 to 9998-12, got {period[:20]!r}",
+                               path=path)
     year, month = int(period[:4]), int(period[5:])
     start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
     end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)

@@ -103,5 +103,10 @@ async def test_an_empty_month_is_an_empty_valid_bundle(api: Api, tmp_path: Path)
 async def test_the_bundle_needs_the_compliance_role_and_a_real_month(api: Api) -> None:
     rating = await api.client.get("/v1/compliance/bundle?period=2026-11", headers=api.auth("partner-a"))
     assert rating.status_code == 403
-    bad = await api.client.get("/v1/compliance/bundle?period=2026-13", headers=api.auth("partner-a", "compliance"))
-    assert bad.status_code in (400, 422) and "period" in bad.text
+    for period in ("2026-13", "0000-01", "9999-12"):
+        bad = await api.client.get(f"/v1/compliance/bundle?period={period}",
+                                   headers=api.auth("partner-a", "compliance"))
+        assert bad.status_code in (400, 422) and "period" in bad.text, (period, bad.text)
+        register = await api.client.get(f"/v1/adverse-actions?period={period}",
+                                        headers=api.auth("partner-a", "compliance"))
+        assert register.status_code in (400, 422), (period, register.text)
