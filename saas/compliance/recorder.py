@@ -27,6 +27,7 @@ from saas.quote.schemas import Quote
 from saas.rating.service import Priced
 from saas.scoring.model import RiskModel
 from saas.tenancy.service import LoadedTenant
+from saas.webhooks.delivery import secret_of
 from saas.webhooks.outbox import queue_event
 
 Deliver = Callable[[str, str], None]
@@ -62,7 +63,11 @@ def event_id(notice: str) -> str:
 
 
 class WebhookQueue:
-    """The append hook: one outbox row per notice of a tenant with an endpoint, sent after commit."""
+    """The append hook: one outbox row per notice of a tenant with an endpoint, sent after commit.
+
+    Without the tenant's signing secret an attempt can only fail, so none is dispatched: the rows
+    wait, pending, for ``saas webhooks redeliver`` or the next start's resume, instead of filling the
+    job queue (one per adverse quote) ahead of scoring chunks."""
 
     def __init__(self, tenants: Tenants, deliver: Deliver | None = None) -> None:
         self.tenants, self.deliver = tenants, deliver
@@ -82,7 +87,7 @@ class WebhookQueue:
                                          event_id=event_id(entry.decision_id))
             if delivery is not None:
                 queued.append(delivery)
-        if queued and self.deliver is not None:
+        if queued and self.deliver is not None and secret_of(webhook) is not None:
             self._after_commit(session, tenant_id, queued)
 
     def _after_commit(self, session: AsyncSession, tenant_id: str, deliveries: list[str]) -> None:

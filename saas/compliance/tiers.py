@@ -18,6 +18,8 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.decisions import DecisionLog
+from saas.audit.models import AuditEntryRow
+from saas.audit.service import AuditRepository
 from saas.clock import utc_timestamp
 from saas.compliance.attribution import CENT, as_decimal, to_cents
 from saas.compliance.effects import principal_reasons
@@ -57,9 +59,10 @@ def dearer(tenant: LoadedTenant, before: str, after: str) -> bool:
     return g > f if f is not None and g is not None else j > i
 
 
-def decision_of(tenant_id: str, run_id: str, driver_id: str) -> str:
-    """The tier move's decision id, the same on every attempt of the chunk."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"saas:tier-move:{tenant_id}:{run_id}:{driver_id}"))
+def decision_of(tenant_id: str, period: str, driver_id: str, before: str, after: str) -> str:
+    """The tier move's decision id: the same for the same move however often the month is re-run,
+    so a driver gets one notice per move, not one per run."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"saas:tier-move:{tenant_id}:{period}:{driver_id}:{before}:{after}"))
 
 
 class TierNotices:
@@ -68,11 +71,12 @@ class TierNotices:
     async def record_moves(self, session: AsyncSession, decisions: DecisionLog, tenant: LoadedTenant,
                            model: RiskModel, run_id: str, period: str, moves: Sequence[tuple[str, str, str]], *,
                            spread_override: Decimal | None) -> int:
+        tenant_id = tenant.config.id
         up = [m for m in moves if dearer(tenant, m[1], m[2])]
+        up = await _not_yet_noticed(session, tenant_id, period, up)
         if not up:
             return 0
         ids = [d for d, _, _ in up]
-        tenant_id = tenant.config.id
         now = _rows(await _Scores(session, tenant_id).list(DriverScoreRow.period == period,
                                                            DriverScoreRow.driver_id.in_(ids)))
         then = _rows(await _Scores(session, tenant_id).list(DriverScoreRow.period == previous_period(period),
@@ -86,6 +90,20 @@ class TierNotices:
                 entries.append(notice_entry(notice))
         await decisions.record_in(session, tenant_id, entries)
         return len(entries)
+
+
+async def _not_yet_noticed(session: AsyncSession, tenant_id: str, period: str,
+                           moves: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The moves without a notice yet (a re-run of the month decides the same moves again)."""
+    ids = {notice_id(decision_of(tenant_id, period, *move)): move for move in moves}
+    repo = AuditRepository(session, tenant_id)
+    seen: set[str] = set()
+    keys = list(ids)
+    for start in range(0, len(keys), 1000):
+        stmt = repo.statement().with_only_columns(AuditEntryRow.decision_id).where(
+            AuditEntryRow.decision_id.in_(keys[start:start + 1000]))
+        seen.update((await session.execute(stmt)).scalars())
+    return [move for key, move in ids.items() if key not in seen]
 
 
 def _rows(rows: Sequence[DriverScoreRow]) -> dict[str, DriverScoreRow]:
@@ -116,7 +134,7 @@ def move_notice(tenant: LoadedTenant, model: RiskModel, run_id: str, period: str
     amounts = to_cents(difference, weights) if difference else [Decimal("0.00")] * len(keys)
     effects = [Effect(c.feature, "telematics", a, driving_sentence(c.feature, c.value))
                for c, a in zip(new.contributions, amounts, strict=True) if a != 0]
-    decision = decision_of(tenant.config.id, run_id, driver)
+    decision = decision_of(tenant.config.id, period, driver, before, after)
     return Notice(
         notice_id=notice_id(decision), decision_id=decision, tenant_id=tenant.config.id, kind="tier_increase",
         created_at=utc_timestamp(), period=period, driver_id=driver,

@@ -145,10 +145,11 @@ async def test_a_tier_move_up_has_one_notice_that_adds_up(api: Api) -> None:
     for period in (PREVIOUS, PERIOD):
         run = await wait_run(api, "partner-a", (await api.client.post(
             "/v1/scoring-runs", json={"period": period, "explain": True}, headers=admin)).json()["id"])
+        assert run["status"] == "completed", run
     history = (await api.client.get(f"/v1/drivers/{driver}/scores", headers=api.auth("partner-a"))).json()
     months = {h["period"]: h for h in history["scores"]}
     assert months[PREVIOUS]["tier"] < months[PERIOD]["tier"], months
-    decision = decision_of("partner-a", run["id"], driver)
+    decision = decision_of("partner-a", PERIOD, driver, months[PREVIOUS]["tier"], months[PERIOD]["tier"])
     got = await api.client.get(f"/v1/decisions/{decision}/adverse-action", headers=api.auth("partner-a"))
     assert got.status_code == 200, got.text
     notice = got.json()
@@ -158,6 +159,9 @@ async def test_a_tier_move_up_has_one_notice_that_adds_up(api: Api) -> None:
     assert notice["data_source"]["trips"] == 6 and notice["data_source"]["period"] == PERIOD
     check_reasons(notice)
     assert await notices_for(api, decision) == 1
+    again = await wait_run(api, "partner-a", (await api.client.post(
+        "/v1/scoring-runs", json={"period": PERIOD, "explain": True}, headers=admin)).json()["id"])
+    assert again["status"] == "completed" and await notices_for(api, decision) == 1  # the same move: no second
 
 
 async def test_the_register_has_a_notice_for_every_adverse_decision(api: Api) -> None:
