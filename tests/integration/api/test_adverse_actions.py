@@ -19,7 +19,7 @@ from saas.quote.examples import EXAMPLE_QUOTE
 from saas.webhooks.models import DeliveryRow
 from tests.integration.api.conftest import Api
 from tests.integration.api.test_trips import add_drivers, wait_run
-from tests.trips_data import PERIOD, PREVIOUS, trip
+from tests.trips_data import trip
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +30,8 @@ SAFE = {"hard_braking_events_per_100mi": 0.2, "aggressive_turning_events_per_100
         "tailgating_time_ratio": 0.0, "speeding_minutes_per_100mi": 0.0, "late_night_miles_per_100mi": 0.0,
         "miles": 300, "prior_claim_count": 0}
 CENT = Decimal("0.01")
+PREVIOUS, PERIOD = "2026-07", "2026-08"
+"""Months no other test scores for partner-a: their runs would list this driver's tier change."""
 
 
 async def notices_for(api: Api, decision_id: str) -> int:
