@@ -31,7 +31,8 @@ SAFE = {"hard_braking_events_per_100mi": 0.2, "aggressive_turning_events_per_100
         "miles": 300, "prior_claim_count": 0}
 CENT = Decimal("0.01")
 PREVIOUS, PERIOD = "2026-07", "2026-08"
-"""Months no other test scores for partner-a: their runs would list this driver's tier change."""
+TIER_TENANT = "fleet-co"
+"""A tenant and months no other test scores: this driver's data would move their runs' estimates."""
 
 
 async def notices_for(api: Api, decision_id: str) -> int:
@@ -140,19 +141,19 @@ def driving(driver: str, period: str, risky: bool) -> list[dict[str, Any]]:
 
 
 async def test_a_tier_move_up_has_one_notice_that_adds_up(api: Api) -> None:
-    driver, admin = f"aa-{uuid.uuid4().hex[:8]}", api.auth("partner-a", "admin")
-    await add_drivers(api, "partner-a", [driver])
+    driver, admin = f"aa-{uuid.uuid4().hex[:8]}", api.auth(TIER_TENANT, "admin")
+    await add_drivers(api, TIER_TENANT, [driver])
     trips = driving(driver, PREVIOUS, risky=False) + driving(driver, PERIOD, risky=True)
-    assert (await api.client.post("/v1/trips", json={"trips": trips}, headers=api.auth("partner-a"))).status_code == 200
+    assert (await api.client.post("/v1/trips", json={"trips": trips}, headers=api.auth(TIER_TENANT))).status_code == 200
     for period in (PREVIOUS, PERIOD):
-        run = await wait_run(api, "partner-a", (await api.client.post(
+        run = await wait_run(api, TIER_TENANT, (await api.client.post(
             "/v1/scoring-runs", json={"period": period, "explain": True}, headers=admin)).json()["id"])
         assert run["status"] == "completed", run
-    history = (await api.client.get(f"/v1/drivers/{driver}/scores", headers=api.auth("partner-a"))).json()
+    history = (await api.client.get(f"/v1/drivers/{driver}/scores", headers=api.auth(TIER_TENANT))).json()
     months = {h["period"]: h for h in history["scores"]}
     assert months[PREVIOUS]["tier"] < months[PERIOD]["tier"], months
-    decision = decision_of("partner-a", PERIOD, driver, months[PREVIOUS]["tier"], months[PERIOD]["tier"])
-    got = await api.client.get(f"/v1/decisions/{decision}/adverse-action", headers=api.auth("partner-a"))
+    decision = decision_of(TIER_TENANT, PERIOD, driver, months[PREVIOUS]["tier"], months[PERIOD]["tier"])
+    got = await api.client.get(f"/v1/decisions/{decision}/adverse-action", headers=api.auth(TIER_TENANT))
     assert got.status_code == 200, got.text
     notice = got.json()
     assert notice["kind"] == "tier_increase" and notice["driver_id"] == driver
@@ -161,7 +162,7 @@ async def test_a_tier_move_up_has_one_notice_that_adds_up(api: Api) -> None:
     assert notice["data_source"]["trips"] == 6 and notice["data_source"]["period"] == PERIOD
     check_reasons(notice)
     assert await notices_for(api, decision) == 1
-    again = await wait_run(api, "partner-a", (await api.client.post(
+    again = await wait_run(api, TIER_TENANT, (await api.client.post(
         "/v1/scoring-runs", json={"period": PERIOD, "explain": True}, headers=admin)).json()["id"])
     assert again["status"] == "completed" and await notices_for(api, decision) == 1  # the same move: no second
 
