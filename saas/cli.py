@@ -16,6 +16,7 @@ from typing import Any
 
 from saas.audit import cli as audit_cli
 from saas.compliance import cli as compliance_cli
+from saas.content import cli as content_cli
 from saas.errors import SaasError
 from saas.rates import cli as rates_cli
 from saas.settings import load_settings
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.register(sub)
     compliance_cli.register(sub, started_runtime)
     rates_cli.register(sub, started_runtime)
+    content_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime, _load_runtime)
     webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
     _register_ml(sub)

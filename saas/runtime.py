@@ -16,10 +16,13 @@ import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
+from saas.compliance import versions
 from saas.compliance.bundle import BundleMaker
 from saas.compliance.recorder import Notices, WebhookQueue
 from saas.compliance.service import ComplianceService
 from saas.compliance.tiers import TierNotices
+from saas.content.imports import import_files
+from saas.content.parts import Content
 from saas.db import Database
 from saas.metrics import Metrics
 from saas.rates.imports import import_tables
@@ -75,6 +78,8 @@ class Runtime:
     quotes: QuoteService
     risk_scores: RiskScoreService
     rate_versions: RateVersions
+    content: Content
+    """Configuration and ruleset versions, and the live content this process serves."""
     limiter: RateLimiter
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
@@ -100,14 +105,18 @@ class Runtime:
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread,
                               adverse=Notices())
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
-        dispatcher = install_jobs(settings, catalog, models)
+        content = Content.assemble(decisions, catalog, quotes, models)
+        dispatcher = install_jobs(settings, catalog, models, content)
         decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
         trips = TripService(db, decisions, catalog, models, dispatcher, chunk_drivers=settings.chunk_drivers)
+        in_force = {"tenant-configs": versions.tenant_configs, "rulesets": versions.rulesets(catalog)}
+        bundles = BundleMaker(db, decisions, models, settings.model_dir, versions=in_force)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
+                   content=content,
                    limiter=rate_limiter(settings), trips=trips, code_version=version,
-                   compliance=ComplianceService(db, catalog, BundleMaker(db, decisions, models, settings.model_dir)))
+                   compliance=ComplianceService(db, catalog, bundles))
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
@@ -119,9 +128,12 @@ class Runtime:
             await self.models.registry.register(self.settings.model_dir)
         await self.models.prepare(self.catalog.tenants.values(), warm_up=warm_up)
         await import_tables(self.decisions, FileRateSource(self.catalog.rate_tables).tables())
+        await import_files(self.decisions, self.catalog, self.tenant_texts())
+        await self.content.live.reload()
         await self.rates.reload()
         if watch:
             self.rates.watch()
+            self.content.live.watch()
         if watch and self.trips is not None:  # a server: hand back what an in-process queue lost
             resumed = await self.trips.resume(self.catalog.tenants.values())
             if resumed.chunks or resumed.closed or resumed.deliveries:
@@ -133,8 +145,15 @@ class Runtime:
         if close_limiter is not None:
             await close_limiter()
         await self.rates.close()
+        await self.content.live.close()
         await self.decisions.close()
         await self.db.dispose()
+
+    def tenant_texts(self) -> dict[str, str]:
+        """The shipped tenant files as written (comments included): what the first versions show."""
+        return {tenant_id: (self.settings.tenants_dir / f"{tenant_id}.yaml").read_text(encoding="utf-8")
+                for tenant_id in self.catalog.tenants
+                if (self.settings.tenants_dir / f"{tenant_id}.yaml").is_file()}
 
     async def record_snapshots(self) -> None:
         """Store tenant configs and rulesets by content hash, so any decision made now can be replayed
@@ -148,7 +167,8 @@ class Runtime:
                                    hash=version_of(ruleset))
 
 
-def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> jobs.Dispatcher:
+def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
+                 content: Content | None = None) -> jobs.Dispatcher:
     """The process's job dispatcher (RQ with ``SAAS_REDIS_URL``, else a background thread) and the
     context jobs run with: each job thread gets its own database engine and decision log."""
     dispatcher: jobs.Dispatcher = (RQDispatcher(settings.redis_url, chunk_timeout_s=settings.chunk_timeout_s)
@@ -156,11 +176,12 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> 
 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
+        refresh = content.live.refresh if content is not None and settings.redis_url else None
         decisions = DecisionLog(db)
         decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
         return jobs.JobContext(db=db, decisions=decisions, tenants=catalog, models=models, dispatcher=dispatcher,
                                spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers,
-                               adverse=TierNotices())
+                               refresh=refresh, adverse=TierNotices())
 
     jobs.install(context)
     return dispatcher

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors", "http_body", "openapi"})
 FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle",
-            "compliance")
+            "versioning", "content", "compliance")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -36,9 +36,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "scoring": INFRA | {"quote", "tenancy", "audit", "ml"},
     "rating": INFRA | {"quote", "tenancy", "rules", "audit", "scoring"},
     "trips": INFRA | {"quote", "tenancy", "audit", "scoring", "webhooks"},
-    "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating"},
+    "versioning": INFRA | {"quote", "tenancy", "audit"},
+    "rates": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "versioning"},
+    "content": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "catalog",
+                        "versioning"},
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
-    "compliance": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates", "trips", "webhooks"},
+    "compliance": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates", "trips", "webhooks",
+                           "versioning"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
     "app": INFRA | {"runtime", *FEATURES},
@@ -119,3 +123,10 @@ def test_the_checker_can_fail() -> None:
     assert "runtime" not in ALLOWED["rating"] and "rating" in ALLOWED["runtime"]
     assert node_of("saas.rating.service") == "rating" and node_of("ml.cli") == "ml.cli"
     assert node_of("ml.artifacts") == "ml" and node_of("numpy") is None
+
+
+def test_every_node_is_in_the_document() -> None:
+    """docs/architecture.md's table names every node this test allows, so the two cannot drift."""
+    document = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = sorted(node for node in ALLOWED if node not in INFRA and f"`{node}`" not in document)
+    assert not missing, f"nodes missing from docs/architecture.md: {missing}"

@@ -53,12 +53,17 @@ async def test_a_months_bundle_verifies_and_one_changed_byte_names_the_file(api:
         register = msgspec.json.decode(archive.read("adverse-actions/register.json"))
         card = msgspec.json.decode(archive.read("model/model-card.json"))
         rates = msgspec.json.decode(archive.read("versions/rate-tables.json"))
+        configs = msgspec.json.decode(archive.read("versions/tenant-configs.json"))
+        rulesets = msgspec.json.decode(archive.read("versions/rulesets.json"))
     assert {"audit/entries.jsonl", "audit/verification.json", "versions/rate-tables.json", "versions/model.json",
             "runs/runs.json", "drift/psi.json", "model/model-card.json", "adverse-actions/register.json",
             "adverse-actions/notices.jsonl", "README.txt", "manifest.json", "anchor.json"} <= names
     assert register["figures"]["notices"] >= 2 and register["figures"]["notice_rate"] == "1.0000"
     assert card["bayes_floor_ratio"] is not None and card["metrics"]["r2"] > 0
     assert rates and all(v["approvals"] or v["deployments"] for v in rates)
+    assert configs and all(v["deployments"] and "partner-a" in v["source_text"] for v in configs)
+    assert {v["scope"] for v in rulesets} >= {"CA", "NY", "TX", "DEFAULT"}
+    assert all(d["deployed_at"] and d["effective_date"] for v in rulesets for d in v["deployments"])
     assert {f["name"] for f in manifest["files"]} == names - {"manifest.json", "anchor.json"}
 
     for name in ("adverse-actions/notices.jsonl", "model/model-card.json"):
