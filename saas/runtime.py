@@ -184,4 +184,6 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
                                refresh=refresh, adverse=TierNotices())
 
     jobs.install(context)
+    if isinstance(dispatcher, ThreadDispatcher):
+        dispatcher.context = context
     return dispatcher
