@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas import charts
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
+from saas.compliance.routes import ROUTES as COMPLIANCE_ROUTES
 from saas.console import routes as console
 from saas.console.sessions import ConsoleSessions
 from saas.content.routes import CONFIG, RULESET, lifecycle_routes
@@ -87,7 +88,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
 
 CONTENT_ROUTES = [*lifecycle_routes(CONFIG), *lifecycle_routes(RULESET), create_tenant]
 SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips",
-            "content")
+            "content", "compliance")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
                 export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES,
-                *CONTENT_ROUTES]
+                *CONTENT_ROUTES, *COMPLIANCE_ROUTES]
     document(handlers)
     sessions = ConsoleSessions(rt.db)
     return Litestar(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from saas.audit import cli as audit_cli
+from saas.compliance import cli as compliance_cli
 from saas.content import cli as content_cli
 from saas.errors import SaasError
 from saas.rates import cli as rates_cli
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the alembic migrations to SAAS_DATABASE_URL").set_defaults(run=_db_upgrade)
     tenancy_cli.register(sub)
     audit_cli.register(sub)
+    compliance_cli.register(sub, started_runtime)
     rates_cli.register(sub, started_runtime)
     content_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime, _load_runtime)

@@ -129,6 +129,8 @@ class QuoteDeclined(SaasError):
         super().__init__(detail)
         self.rule_id = rule_id
         self.cite = cite
+        self.decision_id: str | None = None
+        """Set once the decline is recorded as a decision (its adverse-action notice hangs off it)."""
 
 
 class RatingError(SaasError):

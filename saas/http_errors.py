@@ -56,6 +56,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
     rule_id: str | None = None
     cite: str | None = None
+    decision_id: str | None = None
 
 
 def status_of(exc: errors.SaasError) -> int:
@@ -69,7 +70,7 @@ def problem_of(exc: errors.SaasError) -> Problem:
     """The problem body for a domain error; also used for per-item errors in bulk responses."""
     problem = Problem(type=exc.type, title=exc.title, status=status_of(exc), detail=exc.detail, path=exc.path)
     if isinstance(exc, errors.QuoteDeclined):
-        problem.rule_id, problem.cite = exc.rule_id, exc.cite
+        problem.rule_id, problem.cite, problem.decision_id = exc.rule_id, exc.cite, exc.decision_id
     if isinstance(exc, errors.ValidationFailed) and exc.errors:
         problem.errors = list(exc.errors)
     if isinstance(exc, errors.ConfigError):

@@ -16,6 +16,11 @@ import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
+from saas.compliance import versions
+from saas.compliance.bundle import BundleMaker
+from saas.compliance.recorder import Notices, WebhookQueue
+from saas.compliance.service import ComplianceService
+from saas.compliance.tiers import TierNotices
 from saas.content.imports import import_files
 from saas.content.parts import Content
 from saas.db import Database
@@ -79,6 +84,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
     """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
+    compliance: ComplianceService | None = None
+    """Adverse-action notices, their register and the compliance bundle."""
     code_version: str = ""
 
     @classmethod
@@ -95,16 +102,21 @@ class Runtime:
         decisions.register("quote", QuoteReplayer(model, registry))
         decisions.register("risk_score", RiskScoreReplayer(model, registry))
         spread = settings.target_spread_override
-        quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
+        quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread,
+                              adverse=Notices())
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
         content = Content.assemble(decisions, catalog, quotes, models)
-        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models, content),
-                            chunk_drivers=settings.chunk_drivers)
+        dispatcher = install_jobs(settings, catalog, models, content)
+        decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
+        trips = TripService(db, decisions, catalog, models, dispatcher, chunk_drivers=settings.chunk_drivers)
+        in_force = {"tenant-configs": versions.tenant_configs, "rulesets": versions.rulesets(catalog)}
+        bundles = BundleMaker(db, decisions, models, settings.model_dir, versions=in_force)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
                    content=content,
-                   limiter=rate_limiter(settings), trips=trips, code_version=version)
+                   limiter=rate_limiter(settings), trips=trips, code_version=version,
+                   compliance=ComplianceService(db, catalog, bundles))
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
@@ -165,9 +177,11 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
         refresh = content.live.refresh if content is not None and settings.redis_url else None
-        return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
+        decisions = DecisionLog(db)
+        decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
+        return jobs.JobContext(db=db, decisions=decisions, tenants=catalog, models=models, dispatcher=dispatcher,
                                spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers,
-                               refresh=refresh)
+                               refresh=refresh, adverse=TierNotices())
 
     jobs.install(context)
     if isinstance(dispatcher, ThreadDispatcher):

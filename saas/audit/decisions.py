@@ -15,15 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saas.audit.replay import Replayer, replay_decision
 from saas.audit.schemas import AuditEntry, NewEntry, ReplayResponse
 from saas.audit.service import append_decisions, get_decision
-from saas.audit.writer import AuditWriter
+from saas.audit.writer import AppendHook, AuditWriter, run_hooks
 from saas.db import Database
 
 
 class DecisionLog:
     def __init__(self, db: Database, writer: AuditWriter | None = None) -> None:
         self.db = db
+        self.hooks: list[AppendHook] = []
         self.writer = writer or AuditWriter(db)
+        self.writer.hooks = self.hooks
         self.replayers: dict[str, Replayer] = {}
+
+    def on_append(self, hook: AppendHook) -> None:
+        """Run ``hook`` in every append's transaction (the compliance feature queues notice webhooks)."""
+        self.hooks.append(hook)
 
     def register(self, kind: str, replayer: Replayer) -> None:
         """Make decisions of ``kind`` replayable (each kind's owner registers at assembly)."""
@@ -39,8 +45,10 @@ class DecisionLog:
         async with self.db.session_scope() as session:
             yield session
 
-    async def record_in(self, session: AsyncSession, tenant_id: str, entries: Sequence[NewEntry]) -> None:
-        await append_decisions(session, tenant_id, entries)
+    async def record_in(self, session: AsyncSession, tenant_id: str, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        sealed = await append_decisions(session, tenant_id, entries)
+        await run_hooks(self.hooks, session, tenant_id, sealed)
+        return sealed
 
     async def get(self, tenant_id: str, decision_id: str) -> AuditEntry:
         async with self.db.sessions() as session:

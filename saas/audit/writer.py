@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saas.audit.schemas import AuditEntry, NewEntry
 from saas.audit.service import append_decisions
 from saas.db import Database
+
+AppendHook = Callable[[AsyncSession, str, list[AuditEntry]], Awaitable[None]]
+"""Runs in the append's transaction with the sealed entries (e.g. queue a webhook for some kinds):
+what an entry causes commits with it or not at all. Registered at assembly."""
 
 MAX_BATCH_ENTRIES = 20_000
 """Upper bound of entries per transaction, so one commit never grows without limit."""
@@ -36,8 +40,9 @@ class _Request:
 
 
 class AuditWriter:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, hooks: list[AppendHook] | None = None) -> None:
         self.db = db
+        self.hooks = hooks if hooks is not None else []
         self._queue: asyncio.Queue[_Request] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -69,7 +74,7 @@ class AuditWriter:
     async def _commit(self, batch: list[_Request]) -> None:
         try:
             async with self.db.session_scope() as session:
-                results = await _append_grouped(session, batch)
+                results = await _append_grouped(session, batch, self.hooks)
         except Exception as exc:  # retried one by one below, so only the faulty request fails
             if len(batch) == 1:
                 _settle(batch[0], exc=exc)
@@ -87,7 +92,8 @@ class AuditWriter:
                 await self._task
 
 
-async def _append_grouped(session: AsyncSession, batch: list[_Request]) -> list[list[AuditEntry]]:
+async def _append_grouped(session: AsyncSession, batch: list[_Request],
+                          hooks: Sequence[AppendHook] = ()) -> list[list[AuditEntry]]:
     """One append per tenant for the whole batch (one head lock, one INSERT, one head UPDATE), in
     arrival order within each tenant; the sealed entries are handed back request by request."""
     by_tenant: dict[str, list[_Request]] = {}
@@ -96,11 +102,18 @@ async def _append_grouped(session: AsyncSession, batch: list[_Request]) -> list[
     sealed: dict[int, list[AuditEntry]] = {}
     for tenant_id, requests in by_tenant.items():
         entries = await append_decisions(session, tenant_id, [e for r in requests for e in r.entries])
+        await run_hooks(hooks, session, tenant_id, entries)
         start = 0
         for request in requests:
             sealed[id(request)] = entries[start:start + len(request.entries)]
             start += len(request.entries)
     return [sealed[id(request)] for request in batch]
+
+
+async def run_hooks(hooks: Sequence[AppendHook], session: AsyncSession, tenant_id: str,
+                    entries: list[AuditEntry]) -> None:
+    for hook in hooks:
+        await hook(session, tenant_id, entries)
 
 
 def _settle(request: _Request, sealed: list[AuditEntry] | None = None, *, exc: BaseException | None = None) -> None:

@@ -9,6 +9,7 @@ decision log, the operator's spread override) is handed to it by the assembly.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -19,13 +20,14 @@ import anyio
 from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import NewEntry
 from saas.clock import utc_timestamp
-from saas.errors import SaasError
+from saas.errors import QuoteDeclined, SaasError
 from saas.money import ONE
 from saas.quote.schemas import Quote
-from saas.rating.responses import DecisionPayload, ShadowScore
+from saas.rating.responses import DecisionPayload, DeclinePayload, ShadowScore
 from saas.rating.service import Pinned, Priced, price_batch, price_slice, score_batch
 from saas.rating.sources import RateSource
 from saas.rules.ruleset import CompiledRuleset
+from saas.rules.versions import version_of
 from saas.scoring.model import RiskModel
 from saas.scoring.selection import TenantModels
 from saas.tenancy.service import LoadedTenant
@@ -42,13 +44,26 @@ class Configuration(Protocol):
     def ruleset(self, tenant: LoadedTenant, state: str) -> CompiledRuleset: ...
 
 
+class AdverseActions(Protocol):
+    """Whoever records adverse-action notices (``saas.compliance``, given by the assembly): asked
+    about every decision, it returns the notice entry to append with it, or None."""
+
+    def for_quote(self, tenant: LoadedTenant, priced: Priced, model: RiskModel) -> NewEntry | None: ...
+
+    def for_decline(self, tenant: LoadedTenant, quote: Quote, declined: QuoteDeclined,
+                    versions: dict[str, str | None], now: dt.datetime) -> NewEntry | None: ...
+
+
 class QuoteService:
     def __init__(self, config: Configuration, rates: RateSource, models: TenantModels | RiskModel,
-                 decisions: DecisionLog, *, code_version: str, spread_override: Decimal | None = None) -> None:
+                 decisions: DecisionLog, *, code_version: str, spread_override: Decimal | None = None,
+                 adverse: AdverseActions | None = None) -> None:
         self.config, self.rates, self.decisions = config, rates, decisions
         self.models = TenantModels.of(models)
         self.code_version = code_version
         self.spread_override = spread_override
+        self.adverse = adverse
+        """Notices are computed from the exact contributions, so with it every quote computes them."""
 
     def resolve(self, tenant: LoadedTenant, quote: Quote) -> Pinned | SaasError:
         """The ruleset and rate table this quote is rated with, or why it cannot be."""
@@ -67,7 +82,8 @@ class QuoteService:
         tenant = self.config.tenant(tenant_id)
         pinned = [self.resolve(tenant, q) for q in quotes]
         results = price_batch(tenant, quotes, pinned, self.models.live(tenant), explain=explain,
-                              code_version=self.code_version, now=now, spread=self.spread_override)
+                              code_version=self.code_version, now=now, spread=self.spread_override,
+                              contributions=self.adverse is not None)
         shadow = self.models.shadow(tenant)
         if shadow is None:
             return results
@@ -89,9 +105,41 @@ class QuoteService:
         (group commit, ``saas.audit.writer``)."""
         now = dt.datetime.now(dt.UTC)
         results = self.price(tenant_id, quotes, explain=explain, now=now)
-        await self.decisions.record(tenant_id, [decision_entry(p, explain, now) for p in results
-                                                if isinstance(p, Priced)])
+        tenant = self.config.tenant(tenant_id)
+        await self.decisions.record(tenant_id, self.entries(tenant, quotes, results, explain, now))
         return results
+
+    def entries(self, tenant: LoadedTenant, quotes: Sequence[Quote], results: Sequence[Priced | SaasError],
+                explain: bool, now: dt.datetime) -> list[NewEntry]:
+        """The audit entries of priced and declined quotes, each followed by its notice if adverse:
+        appended together, so a decision and its notice commit in one transaction or not at all."""
+        out: list[NewEntry] = []
+        model = self.models.live(tenant)
+        for quote, result in zip(quotes, results, strict=True):
+            notice = None
+            if isinstance(result, Priced):
+                out.append(decision_entry(result, explain, now))
+                notice = self.adverse.for_quote(tenant, result, model) if self.adverse else None
+            elif isinstance(result, QuoteDeclined):
+                entry = self.decline_entry(tenant, quote, result, now)
+                out.append(entry)
+                notice = self.adverse.for_decline(tenant, quote, result, entry.payload.versions, now) \
+                    if self.adverse else None
+            if notice is not None:
+                out.append(notice)
+        return out
+
+    def decline_entry(self, tenant: LoadedTenant, quote: Quote, declined: QuoteDeclined,
+                      now: dt.datetime) -> NewEntry:
+        """A decline is a decision too: recorded with its rule, citation and the versions it used."""
+        declined.decision_id = str(uuid.uuid4())
+        pin = self.resolve(tenant, quote)
+        versions: dict[str, str | None] = {"tenant_config": tenant.content_hash, "code": self.code_version}
+        if isinstance(pin, Pinned):
+            versions |= {"rate_table": pin.table.content_hash, "ruleset": version_of(pin.ruleset)}
+        payload = DeclinePayload(request=quote, reason=declined.detail, rule_id=declined.rule_id,
+                                 cite=declined.cite, versions=versions)
+        return NewEntry(kind="quote_declined", payload=payload, decision_id=declined.decision_id, created_at=now)
 
     async def quote_bulk(self, tenant_id: str, quotes: Sequence[Quote], *, explain: bool,
                          encode: Callable[[int, Priced | SaasError], bytes]) -> tuple[list[bytes], int]:
@@ -107,7 +155,7 @@ class QuoteService:
         created = utc_timestamp(now)
         model, shadow = self.models.live(tenant), self.models.shadow(tenant)
         scored = await anyio.to_thread.run_sync(lambda: score_batch(
-            tenant, quotes, pinned, model, explain=explain, spread=self.spread_override))
+            tenant, quotes, pinned, model, explain=explain or self.adverse is not None, spread=self.spread_override))
         shadow_scored = None if shadow is None else await anyio.to_thread.run_sync(lambda: score_batch(
             tenant, quotes, pinned, shadow, explain=False, spread=self.spread_override))
         encoded: list[bytes] = []
@@ -116,13 +164,14 @@ class QuoteService:
             for start in range(0, len(quotes), BULK_SLICE):
                 span = range(start, min(start + BULK_SLICE, len(quotes)))
                 results = await anyio.to_thread.run_sync(lambda span=span: price_slice(  # type: ignore[misc]
-                    tenant, quotes, pinned, model, scored, span, code_version=self.code_version, created=created))
+                    tenant, quotes, pinned, model, scored, span, code_version=self.code_version, created=created,
+                    show=explain))
                 if shadow is not None and shadow_scored is not None:
                     results = with_shadows(results, price_slice(tenant, quotes, pinned, shadow, shadow_scored, span,
                                                                 code_version=self.code_version, created=created))
-                entries = [decision_entry(p, explain, now) for p in results if isinstance(p, Priced)]
+                entries = self.entries(tenant, quotes[span.start:span.stop], results, explain, now)
                 await self.decisions.record_in(session, tenant_id, entries)
-                recorded += len(entries)
+                recorded += sum(isinstance(r, Priced) for r in results)
                 encoded.extend(encode(i, result) for i, result in zip(span, results, strict=True))
         return encoded, recorded
 

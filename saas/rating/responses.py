@@ -96,3 +96,13 @@ class DecisionPayload(Struct, frozen=True, omit_defaults=True):
     explain: bool
     rule_trace: list[RuleTrace]
     shadow: ShadowScore | None = None
+
+
+class DeclinePayload(Struct, frozen=True, forbid_unknown_fields=True):
+    """The body of an audit entry of kind ``quote_declined``: what was asked, which rule refused it."""
+
+    request: Quote
+    reason: str
+    rule_id: str
+    cite: str | None
+    versions: dict[str, str | None]

@@ -47,6 +47,8 @@ class Priced:
     evaluation: Evaluation
     shadow: ShadowScore | None = None
     """What the tenant's shadow model would have given: recorded, never priced with."""
+    explanation: Explanation | None = None
+    """Every input's exact contribution, when computed (an adverse-action notice splits the price with it)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,10 @@ def score_batch(
 
 def price_slice(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
-    scored: Scored, span: range, *, code_version: str, created: str,
+    scored: Scored, span: range, *, code_version: str, created: str, show: bool = True,
 ) -> list[Priced | SaasError]:
-    """Price ``quotes[span]`` with a batch's scores; an item whose inputs failed keeps its error."""
+    """Price ``quotes[span]`` with a batch's scores; an item whose inputs failed keeps its error.
+    ``show=False`` keeps computed explanations out of the response (they stay on ``Priced``)."""
     out: list[Priced | SaasError] = []
     for i in span:
         pin = pinned[i]
@@ -103,7 +106,7 @@ def price_slice(
             continue
         try:
             out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i), created, code_version,
-                                  scored.spread))
+                                  scored.spread, show))
         except SaasError as exc:
             out.append(exc)
     return out
@@ -112,16 +115,19 @@ def price_slice(
 def price_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
     *, explain: bool, code_version: str, now: dt.datetime | None = None, spread: Decimal | None = None,
+    contributions: bool = False,
 ) -> list[Priced | SaasError]:
-    """Score and price a whole (small) batch: single quotes and replays."""
-    scored = score_batch(tenant, quotes, pinned, model, explain=explain, spread=spread)
+    """Score and price a whole (small) batch: single quotes and replays. ``contributions`` computes
+    the explanations even when the response does not show them (``explain=False``)."""
+    scored = score_batch(tenant, quotes, pinned, model, explain=explain or contributions, spread=spread)
     return price_slice(tenant, quotes, pinned, model, scored, range(len(quotes)), code_version=code_version,
-                       created=utc_timestamp(now))
+                       created=utc_timestamp(now), show=explain)
 
 
 def _price_one(
     tenant: LoadedTenant, quote: Quote, pin: Pinned, model: RiskModel,
     scored: tuple[ScoreMapping, Explanation | None] | None, created: str, code_version: str, spread: Decimal,
+    show: bool = True,
 ) -> Priced:
     evaluation = pin.ruleset.evaluate(quote, trace=True)
     if evaluation.declined is not None:
@@ -141,8 +147,10 @@ def _price_one(
     versions = Versions(rate_table=pin.table.content_hash, ruleset=version_of(pin.ruleset),
                         tenant_config=tenant.content_hash,
                         model=model.version if scored is not None else None, code=code_version)
-    response = _response(quote, result, evaluation, scored, versions, created, spread)
-    return Priced(quote, response, evaluation)
+    explanation = scored[1] if scored is not None else None
+    shown = scored if show or scored is None else (scored[0], None)
+    response = _response(quote, result, evaluation, shown, versions, created, spread)
+    return Priced(quote, response, evaluation, explanation=explanation)
 
 
 def _response(

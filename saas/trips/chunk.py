@@ -48,6 +48,8 @@ class ChunkResult:
     digest: str = EMPTY
     tier_changes: tuple[int, list[tuple[str, str, str]]] = (0, [])
     """How many scored drivers changed tier since last month, and the first few (driver, from, to)."""
+    moves: list[tuple[str, str, str]] = field(default_factory=list)
+    """Every tier change (driver, from, to): the adverse ones each get a notice."""
 
 
 def shrunk_features(columns: dict[str, np.ndarray], structure: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -130,7 +132,7 @@ def score_drivers(columns: dict[str, list[Any]], previous: dict[str, tuple[int, 
     out.safety_tenths = smooth_safety_columns(np.array([b[0] if b else 0 for b in before], dtype=np.int64), has,
                                               out.safety_month_tenths, tenant.config.safety_score.smoothing)
     changed = [(d, b[1], t) for d, b, t in zip(out.driver_id, before, out.tier, strict=True) if b and b[1] != t]
-    result.tier_changes = (len(changed), changed[:TIER_CHANGES_LISTED])
+    result.tier_changes, result.moves = (len(changed), changed[:TIER_CHANGES_LISTED]), changed
     out.features = feature_json(list(model.feature_names), X)
     result.digest = checksum([export_lines(period, out)])
     result.timings["rows"] = time.perf_counter() - started

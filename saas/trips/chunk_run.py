@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,15 @@ class RunParams:
     tenant_config: str
     """The configuration version in force when the run started: every chunk maps with it, even if
     another is deployed while the run goes on."""
+
+
+class TierMoves(Protocol):
+    """Whoever records adverse-action notices for tier moves (``saas.compliance``, given at assembly):
+    called in the chunk's transaction with every tier change, so the notices commit with the scores."""
+
+    async def record_moves(self, session: AsyncSession, decisions: DecisionLog, tenant: LoadedTenant,
+                           model: RiskModel, run_id: str, period: str, moves: Sequence[tuple[str, str, str]], *,
+                           spread_override: Decimal | None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,8 @@ async def _start(session: AsyncSession, tenant_id: str, run_id: str, chunk: int)
 
 
 async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant, models: TenantModels, run_id: str,
-                      chunk: int, *, final: bool, spread_override: Decimal | None = None) -> tuple[str | None, int]:
+                      chunk: int, *, final: bool, spread_override: Decimal | None = None,
+                      adverse: TierMoves | None = None) -> tuple[str | None, int]:
     """Score the chunk (unless an earlier attempt finished it); returns (webhook delivery, rows written)."""
     tenant_id = tenant.config.id
     async with db.session_scope() as session:
@@ -98,7 +109,8 @@ async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant
     written = row.written or 0
     if row.status == "running":
         try:
-            written = await _score(db, pinned, models.loaded(run.model_version), run, row, spread_override)
+            written = await _score(db, pinned, models.loaded(run.model_version), run, row, spread_override,
+                                   _Notify(decisions, adverse))
         except Exception as exc:
             delivery = await _failed_attempt(db, decisions, tenant, run_id, chunk, exc, final)
             if delivery is not None:
@@ -135,8 +147,14 @@ class ChunkFailed(Exception):
         self.delivery = delivery
 
 
+@dataclass(frozen=True)
+class _Notify:
+    decisions: DecisionLog
+    adverse: TierMoves | None
+
+
 async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: RunParams, row: Claim,
-                 spread_override: Decimal | None) -> int:
+                 spread_override: Decimal | None, notify: _Notify) -> int:
     tenant_id = tenant.config.id
     async with db.session_scope() as session:
         started = time.perf_counter()
@@ -149,6 +167,9 @@ async def _score(db: Database, tenant: LoadedTenant, model: RiskModel, run: RunP
                                spread_override=spread_override)
         started = time.perf_counter()
         await Scores(session, tenant_id).replace(run.period, row.first_driver, row.last_driver, result.scores)
+        if notify.adverse is not None and result.moves:
+            await notify.adverse.record_moves(session, notify.decisions, tenant, model, run.id, run.period,
+                                              result.moves, spread_override=spread_override)
         timings = {"sql_features": sql, **result.timings, "write": time.perf_counter() - started}
         await session.execute(Chunks(session, tenant_id).update(
             ScoringChunkRow.run_id == run.id, ScoringChunkRow.chunk == row.chunk).values(

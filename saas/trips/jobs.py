@@ -24,7 +24,7 @@ from saas.db import Database
 from saas.scoring.selection import TenantModels
 from saas.settings import DEFAULT_CHUNK_DRIVERS
 from saas.tenancy.service import LoadedTenant
-from saas.trips.chunk_run import ChunkFailed, score_chunk
+from saas.trips.chunk_run import ChunkFailed, TierMoves, score_chunk
 from saas.webhooks.delivery import attempt, secret_of
 
 T = TypeVar("T")
@@ -67,6 +67,8 @@ class JobContext:
     """A worker process's way to the deployed content: before each job, reload the tenants and
     rulesets in force if a deploy moved them (one tiny read), so a worker follows a deploy within
     a job's time. None where the process's own watcher keeps them fresh (API replicas, embedded)."""
+    adverse: TierMoves | None = None
+    """Records a notice for each move to a dearer tier, in the chunk's transaction (the compliance feature)."""
 
 
 _factory: Callable[[], JobContext] | None = None
@@ -129,7 +131,8 @@ def run_chunk(tenant_id: str, run_id: str, chunk: int, *, final: bool) -> dict[s
 async def _chunk(ctx: JobContext, tenant_id: str, run_id: str, chunk: int, final: bool) -> dict[str, Any]:
     try:
         delivery, written = await score_chunk(ctx.db, ctx.decisions, ctx.tenants.tenant(tenant_id), ctx.models,
-                                              run_id, chunk, final=final, spread_override=ctx.spread_override)
+                                              run_id, chunk, final=final, spread_override=ctx.spread_override,
+                                              adverse=ctx.adverse)
     except ChunkFailed as exc:
         ctx.dispatcher.deliver(tenant_id, exc.delivery)
         raise

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors", "http_body", "openapi", "charts"})
 FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle",
-            "versioning", "content")
+            "versioning", "content", "compliance")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -42,6 +42,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "content": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "catalog",
                         "versioning"},
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
+    "compliance": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates", "trips", "webhooks",
+                           "versioning"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "console": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "versioning",
                         "content"},

@@ -122,7 +122,7 @@ async def test_bad_input_is_a_clear_4xx_and_writes_nothing(
     assert await chain_length(api, "partner-a") == before
 
 
-async def test_decline_names_rule_and_writes_nothing(api: Api) -> None:
+async def test_decline_names_rule_and_is_recorded_as_a_decision_with_its_notice(api: Api) -> None:
     before = await chain_length(api, "partner-a")
     body = quote_body()
     body["drivers"][0].update(age=20, years_licensed=15)  # licensed before 14: the default ruleset declines
@@ -130,7 +130,9 @@ async def test_decline_names_rule_and_writes_nothing(api: Api) -> None:
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"] == "quote-declined" and problem["rule_id"] and problem["detail"]
-    assert await chain_length(api, "partner-a") == before
+    assert await chain_length(api, "partner-a") == before + 2  # the decline and its adverse-action notice
+    recorded = (await api.client.get(f"/v1/decisions/{problem['decision_id']}", headers=api.auth("partner-a"))).json()
+    assert (recorded["kind"], recorded["payload"]["rule_id"]) == ("quote_declined", problem["rule_id"])
 
 
 async def test_bulk_prices_each_quote_or_reports_its_own_error(api: Api) -> None:
