@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import saas.audit.models
+import saas.fairness.models
 import saas.rates.models
 import saas.tenancy.models
 import saas.trips.models

@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
+from saas.fairness.routes import ROUTES as FAIRNESS_ROUTES
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
 from saas.openapi import COMPONENTS, document
@@ -79,7 +80,8 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips")
+SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips",
+            "fairness")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -100,7 +102,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         await rt.close()
 
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
-                export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES]
+                export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES,
+                *FAIRNESS_ROUTES]
     document(handlers)
     return Litestar(
         route_handlers=handlers,

@@ -16,6 +16,7 @@ from typing import Any
 
 from saas.audit import cli as audit_cli
 from saas.errors import SaasError
+from saas.fairness import cli as fairness_cli
 from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     rates_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime, _load_runtime)
     webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
+    fairness_cli.register(sub, started_runtime)
     _register_ml(sub)
     return parser
 

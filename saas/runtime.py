@@ -17,6 +17,7 @@ from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
 from saas.db import Database
+from saas.fairness.service import FairnessService
 from saas.metrics import Metrics
 from saas.rates.imports import import_tables
 from saas.rates.service import RateVersions
@@ -75,6 +76,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
     """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
+    fairness: FairnessService | None = None
+    """BISG proxies, fairness reports and the deploy gate (None in a runtime assembled for quotes only)."""
     code_version: str = ""
 
     @classmethod
@@ -98,7 +101,8 @@ class Runtime:
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes),
-                   limiter=rate_limiter(settings), trips=trips, code_version=version)
+                   limiter=rate_limiter(settings), trips=trips,
+                   fairness=FairnessService(db, decisions, catalog, models), code_version=version)
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first

@@ -172,3 +172,47 @@ class Report(Struct, frozen=True):
 
 class ReportList(Struct, frozen=True):
     reports: list[ReportSummary]
+
+
+class GateChange(Struct, frozen=True):
+    """A flag the change creates (``crossed``) or a flagged gap it makes worse (``widened``)."""
+
+    outcome: str
+    group: str
+    kind: Literal["gap", "air"]
+    change: Literal["crossed", "widened"]
+    before: float | None
+    after: float
+    detail: str
+
+
+class GateResult(Struct, frozen=True):
+    """The fairness figures of a change's test, before and after; ``blocked`` until signed off."""
+
+    drivers: int
+    """Drivers (or quotes) of the test that have a proxy."""
+    before: list[OutcomeFigures]
+    after: list[OutcomeFigures]
+    flags_before: list[Flag]
+    flags_after: list[Flag]
+    changes: list[GateChange]
+    blocked: bool
+    census_vintage: str
+
+
+class GateRecord(Struct, frozen=True):
+    subject: str
+    hash: str
+    at: str
+    result: GateResult
+    signed_off: bool
+    signoff_id: str | None = None
+
+
+class Signoff(Struct, frozen=True):
+    id: str
+    subject: str
+    gate_hash: str
+    reason: str
+    actor: str
+    at: str

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import saas.audit.models
+import saas.fairness.models
 import saas.tenancy.models
 import saas.trips.models
 import saas.webhooks.models  # noqa: F401  (the tables the migrations must match)
