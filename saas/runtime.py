@@ -96,13 +96,14 @@ class Runtime:
         spread = settings.target_spread_override
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
+        fairness = FairnessService(db, decisions, catalog, models)
         trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models),
                             chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
-                   rate_versions=RateVersions(decisions, rates, quotes),
+                   rate_versions=RateVersions(decisions, rates, quotes, fairness),
                    limiter=rate_limiter(settings), trips=trips,
-                   fairness=FairnessService(db, decisions, catalog, models), code_version=version)
+                   fairness=fairness, code_version=version)
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first

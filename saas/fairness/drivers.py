@@ -81,7 +81,7 @@ def drivers_of_gaps(book: ScoredBook, P: np.ndarray, groups: list[str], ref: int
         without = weighted_mean(P, multipliers_without(book, j)) if np.ptp(phi[:, j]) > 0 else base
         for g in compared:
             gap = float(phi_means[g, j] - phi_means[ref, j])
-            share = gap / risk_gap[g] if abs(risk_gap[g]) > 1e-12 else None
+            share = float(gap / risk_gap[g]) if abs(risk_gap[g]) > 1e-12 else None
             as_scored, masked = base[g] / base[ref] - 1, without[g] / without[ref] - 1
             out.append(DriverOfGap(groups[g], name, gap, share, float(masked), float(masked - as_scored)))
     return sorted(out, key=lambda d: (d.group, -abs(d.contribution_gap)))

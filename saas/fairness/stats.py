@@ -44,7 +44,7 @@ def welch(m1: float, v1: float, n1: float, m2: float, v2: float, n2: float) -> t
     """Welch's t, its Welch–Satterthwaite degrees of freedom and the two-sided p."""
     a, b = v1 / n1, v2 / n2
     if a + b <= 0:
-        return 0.0, n1 + n2 - 2, 1.0
+        return 0.0, float(n1 + n2 - 2), 1.0
     t = (m1 - m2) / np.sqrt(a + b)
     df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
     return float(t), float(df), float(2 * sps.t.sf(abs(t), df))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import update
@@ -23,9 +25,9 @@ from saas.clock import utc_timestamp
 from saas.errors import Conflict, Forbidden, ValidationFailed
 from saas.rates.models import RateDeployment, RateGeneration, RateTestRun, RateVersionEvent, RateVersionRow
 from saas.rates.repository import Deployments, Events, TestRuns, Versions, summary
-from saas.rates.schemas import DeployRequest, RateVersionEntry, TestRequest, TestRun, VersionSummary
+from saas.rates.schemas import DeployRequest, RateVersionEntry, ScenarioResult, TestRequest, TestRun, VersionSummary
 from saas.rates.source import DeployedRates
-from saas.rates.testing import caller_scenarios, rate_scenarios, recent_scenarios, scenarios_requested
+from saas.rates.testing import Scenario, caller_scenarios, rate_scenarios, recent_scenarios, scenarios_requested
 from saas.rating.lookups import RateTable, compile_table
 from saas.rating.quoting import QuoteService
 from saas.rating.schemas import RateTableSpec
@@ -34,9 +36,24 @@ from saas.tenancy.keys import Principal
 KINDS = ("new", "renewal")
 
 
+class FairnessGate(Protocol):
+    """What the test and deploy steps ask of fairness testing (``saas.fairness.service``), handed in
+    by the assembly, so that rates never imports the proxies: figures before and after a change, on
+    the scenarios whose quote ``reference`` names a driver with a proxy; the change's latest result
+    recorded; and a refusal to deploy a flagged change nobody in compliance has signed off."""
+
+    async def gate(self, tenant_id: str, before: Mapping[str, Mapping[str, float]],
+                   after: Mapping[str, Mapping[str, float]]) -> Any | None: ...
+
+    async def record_gate(self, session: AsyncSession, who: Principal, subject: str, result: Any) -> str: ...
+
+    async def require_clear(self, session: AsyncSession, tenant_id: str, subject: str) -> None: ...
+
+
 class RateVersions:
-    def __init__(self, decisions: DecisionLog, rates: DeployedRates, quotes: QuoteService) -> None:
-        self.decisions, self.rates, self.quotes = decisions, rates, quotes
+    def __init__(self, decisions: DecisionLog, rates: DeployedRates, quotes: QuoteService,
+                 fairness: FairnessGate | None = None) -> None:
+        self.decisions, self.rates, self.quotes, self.fairness = decisions, rates, quotes, fairness
 
     async def draft(self, who: Principal, spec: RateTableSpec, message: str, *, filing_reference: str | None = None,
                     expiry_date: dt.date | None = None) -> tuple[VersionSummary, bool]:
@@ -90,7 +107,21 @@ class RateVersions:
                                                              at=run.at, result=msgspec.json.encode(run).decode()))
             await transition(self.decisions, session, who, row, "test", row.status, test_run_id=run.id,
                                    note=f"{len(results)} scenarios")
+            await self._fairness_gate(session, who, row, scenarios, results)
         return run
+
+    async def _fairness_gate(self, session: AsyncSession, who: Principal, row: RateVersionRow,
+                             scenarios: Sequence[Scenario], results: Sequence[ScenarioResult]) -> None:
+        """Premiums before and after by driver (the quote's reference), through the fairness gate."""
+        if self.fairness is None:
+            return
+        drivers = {key: quote.reference for key, quote in scenarios if quote.reference}
+        priced = [r for r in results if r.key in drivers and r.old_premium is not None and r.new_premium is not None]
+        before = {"premium": {drivers[r.key]: float(r.old_premium or 0) for r in priced}}
+        after = {"premium": {drivers[r.key]: float(r.new_premium or 0) for r in priced}}
+        result = await self.fairness.gate(who.tenant_id, before, after) if priced else None
+        if result is not None:
+            await self.fairness.record_gate(session, who, f"rate_version:{row.id}", result)
 
     async def approve(self, who: Principal, version_id: str) -> VersionSummary:
         async with self.decisions.transaction() as session:
@@ -118,6 +149,8 @@ class RateVersions:
         async with self.decisions.transaction() as session:
             row = await Versions(session, who.tenant_id).get(version_id, for_update=True)
             self._require(row, "approved", "deploy")
+            if self.fairness is not None:
+                await self.fairness.require_clear(session, who.tenant_id, f"rate_version:{row.id}")
             new = request.effective_date or max(today, row.effective_date)
             renewal = request.renewal_effective_date or new
             for name, date in (("effective_date", new), ("renewal_effective_date", renewal)):
