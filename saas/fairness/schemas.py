@@ -17,7 +17,7 @@ MAX_PROXY_CSV_BYTES = 25 * 1024 * 1024
 MAX_ROW_ERRORS = 100
 """At most this many per-row errors are listed (the total is always counted)."""
 MIN_EFFECTIVE_N = 30.0
-"""A group with fewer effective drivers than this is reported as too small, without a ratio."""
+"""A group with fewer expected (Σ p) or effective (Kish) drivers than this is reported as too small."""
 
 
 class ReportRequest(Struct, forbid_unknown_fields=True, frozen=True):

@@ -2,9 +2,10 @@
 
 With p_ig the probability driver i is in group g: n_g = Σ_i p_ig, μ_g = Σ_i p_ig·y_i / n_g, and the
 variance with reliability weights s_g² = Σ p_ig (y_i − μ_g)² / (n_g − Σ p_ig² / n_g). The tests use
-Kish's effective size n_eff = n_g² / Σ p_ig² (the weighted mean's variance is s_g² / n_eff), and
-treat groups as independent samples, which soft membership makes approximately true only; the
-figures are probability-weighted, which tends to understate a disparity (Chen et al., FAT* 2019).
+Kish's effective size n_eff = n_g² / Σ p_ig² (the weighted mean's variance is s_g² / n_eff); a group
+is too small to compare when either n_g or n_eff is under 30 (Kish's alone is scale-free: 300 drivers
+each 0.1 % likely in a group have n_eff 300 but n_g 0.3). The tests treat groups as independent
+samples, which soft membership makes approximately true only; the figures are probability-weighted, which tends to understate a disparity (Chen et al., FAT* 2019).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def group_figures(m: Moments, boot: list[Moments], k: int, g: int, ref: int, gro
                   binary: bool) -> GroupFigures:
     """Group ``g`` against ``ref`` on outcome column ``k``."""
     base = GroupFigures(group, float(m.n[g]), float(m.n_eff[g]), float(m.mean[g, k]))
-    if m.n_eff[g] < MIN_EFFECTIVE_N or m.n_eff[ref] < MIN_EFFECTIVE_N:
+    if min(m.n[g], m.n_eff[g], m.n[ref], m.n_eff[ref]) < MIN_EFFECTIVE_N:
         return GroupFigures(group, base.n, base.n_effective, base.mean, too_small=True)
     mg, mr, vg, vr = m.mean[g, k], m.mean[ref, k], m.var[g, k], m.var[ref, k]
     t, df, p_t = welch(mg, vg, m.n_eff[g], mr, vr, m.n_eff[ref])

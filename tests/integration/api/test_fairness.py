@@ -9,6 +9,8 @@ figures must agree with an independent pandas/statsmodels computation from the s
 from __future__ import annotations
 
 import asyncio
+import copy
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sqlalchemy import text
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from saas.fairness.census import GROUPS
+from saas.quote.examples import EXAMPLE_QUOTE
+from saas.settings import ROOT
 from tests.fairness_data import BookDriver, drivers, month, proxies_csv
 from tests.integration.api.conftest import Api
 
@@ -176,3 +181,99 @@ async def test_only_compliance_keys_and_only_their_tenant(api: Api, book: Book) 
     assert (await call(api, "GET", f"/v1/fairness/reports/{uuid.uuid4()}", tenant="fleet-co")).status_code == 404
     assert (await call(api, "DELETE", f"/v1/fairness/proxies/{book.drivers[0].driver_id}",
                        tenant="fleet-co")).status_code == 404
+
+
+async def proxy_rows(api: Api, tenant: str = TENANT) -> int:
+    async with api.owner.sessions() as session:
+        return int((await session.execute(text("SELECT count(*) FROM fairness_proxies WHERE tenant_id = :t"),
+                                          {"t": tenant})).scalar_one())
+
+
+@pytest.mark.parametrize(("body", "path", "needle"), [
+    (b"driver_id,surname\nx1,Garcia\n", "line 1", "missing column 'zip'"),
+    (b"driver_id,surname,zip,ssn\n", "line 1", "unknown column 'ssn'"),
+    (b"driver_id,surname,zip\n", "line 2", "no drivers"),
+    ("driver_id,surname,zip\nx1,Garc\xeda,78501\n".encode("latin-1"), "$", "not UTF-8"),
+])
+async def test_a_malformed_file_is_refused_whole(api: Api, book: Book, body: bytes, path: str, needle: str) -> None:
+    before = await proxy_rows(api)
+    response = await call(api, "POST", "/v1/fairness/proxies", content=body)
+    assert response.status_code == 422 and response.json()["type"] == "validation-error", response.text
+    assert response.json()["path"] == path and needle in response.json()["detail"]
+    assert await proxy_rows(api) == before
+
+
+async def test_bad_rows_are_listed_each_and_nothing_is_imported(api: Api, book: Book) -> None:
+    first, second = book.drivers[0].driver_id, book.drivers[1].driver_id
+    before = await proxy_rows(api)
+    body = (f"driver_id,surname,first_name,zip\n{first},Garcia,,7850\n{second},Lopez,Ana,78041\n"
+            f"{second},Lopez,Ana,78041\n{first},,,78501\nbad id!,Smith,,53012\nshort,row\n").encode()
+    response = await call(api, "POST", "/v1/fairness/proxies", content=body)
+    assert response.status_code == 422, response.text
+    errors = {(e["path"], e["detail"].split(" ")[0]) for e in response.json()["errors"]}
+    assert errors >= {("line 2: zip", "'7850'"), ("line 4: driver_id", "driver"), ("line 5: surname", "a"),
+                      ("line 6: driver_id", "a"), ("line 7", "2")}, errors
+    unknown = await call(api, "POST", "/v1/fairness/proxies",
+                         content=f"driver_id,surname,zip\n{first},Garcia,78501\nnobody-here,Lopez,78041\n".encode())
+    assert unknown.status_code == 422 and unknown.json()["errors"] == [
+        {"path": "line 3: driver_id", "detail": "no driver nobody-here in this tenant"}]
+    too_big = await call(api, "POST", "/v1/fairness/proxies", content=b"driver_id,surname,zip\n" + b"x" * 26_300_000)
+    assert too_big.status_code == 413 and too_big.headers["content-type"].startswith("application/problem+json")
+    assert await proxy_rows(api) == before
+
+
+async def test_a_deleted_proxy_leaves_every_later_report(api: Api, book: Book) -> None:
+    gone = next(d for d in book.drivers if d.group == "black").driver_id
+    assert (await call(api, "DELETE", f"/v1/fairness/proxies/{gone}")).status_code == 204
+    assert (await call(api, "DELETE", f"/v1/fairness/proxies/{gone}")).status_code == 404
+    later = await call(api, "POST", "/v1/fairness/reports", json={"period": PERIOD})
+    assert later.status_code == 201
+    assert later.json()["body"]["provenance"]["with_proxy"] == book.report["body"]["provenance"]["with_proxy"] - 1
+    async with api.owner.sessions() as session:
+        entries = (await session.execute(text(
+            "SELECT payload FROM audit_entries WHERE tenant_id = :t AND kind = 'fairness_proxy_deleted'"),
+            {"t": TENANT})).scalars().all()
+    assert any(gone in payload for payload in entries)
+
+
+def scenario(d: BookDriver) -> dict[str, Any]:
+    quote = copy.deepcopy(EXAMPLE_QUOTE)
+    quote.pop("telematics")
+    quote["policy"].update(state="TX", zip_code=d.zip, effective_date=str(dt.date.today()))
+    return {"scenario_id": d.driver_id, "quote": quote | {"reference": d.driver_id}}
+
+
+async def test_a_rate_change_that_opens_a_gap_waits_for_a_compliance_signoff(api: Api, book: Book) -> None:
+    """A new territory for the Rio Grande Valley ZIPs raises only the Hispanic drivers' premiums."""
+    table = yaml.safe_load((ROOT / "tenants" / TENANT / "rates" / "TX-auto.yaml").read_text())
+    table["effective_date"] = str(table["effective_date"])
+    table["territories"]["areas"].append({"code": "TX-RGV", "factor": 1.35, "zips": ["785", "780"]})
+    drafted = await call(api, "POST", "/v1/rate-versions", "admin", json={"table": table, "message": "RGV area"})
+    assert drafted.status_code == 201, drafted.text
+    version = drafted.json()["id"]
+    people = [d for d in book.drivers if d.group in ("white", "hispanic")]
+    tested = await call(api, "POST", f"/v1/rate-versions/{version}/test", "admin",
+                        json={"scenarios": [scenario(d) for d in people]})
+    assert tested.status_code == 200, tested.text
+    gate = (await call(api, "GET", f"/v1/rate-versions/{version}/fairness")).json()
+    assert gate["result"]["blocked"] and not gate["signed_off"]
+    assert {(c["outcome"], c["group"], c["change"]) for c in gate["result"]["changes"]} == {
+        ("premium", "hispanic", "crossed")}
+    assert gate["result"]["flags_before"] == [] and gate["result"]["drivers"] == len(people) - 0
+    assert (await call(api, "POST", f"/v1/rate-versions/{version}/approve", "approver")).status_code == 200
+    deploy = {"effective_date": "2031-03-17"}
+    refused = await call(api, "POST", f"/v1/rate-versions/{version}/deploy", "admin", json=deploy)
+    assert refused.status_code == 409 and "fairness" in refused.json()["detail"], refused.text
+    for role in ("admin", "approver"):
+        assert (await call(api, "POST", f"/v1/rate-versions/{version}/fairness-signoff", role,
+                           json={"reason": "x"})).status_code == 403
+    signed = await call(api, "POST", f"/v1/rate-versions/{version}/fairness-signoff",
+                        json={"reason": "RGV loss costs filed and supported; reviewed with counsel"})
+    assert signed.status_code == 201 and signed.json()["gate_hash"] == gate["hash"], signed.text
+    deployed = await call(api, "POST", f"/v1/rate-versions/{version}/deploy", "admin", json=deploy)
+    assert deployed.status_code == 200, deployed.text
+    async with api.owner.sessions() as session:
+        payloads = (await session.execute(text(
+            "SELECT payload FROM audit_entries WHERE tenant_id = :t AND kind = 'fairness_signoff'"),
+            {"t": TENANT})).scalars().all()
+    assert any(gate["hash"] in p and "crossed" in p and "counsel" in p for p in payloads)
