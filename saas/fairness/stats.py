@@ -5,7 +5,8 @@ variance with reliability weights s_g² = Σ p_ig (y_i − μ_g)² / (n_g − Σ
 Kish's effective size n_eff = n_g² / Σ p_ig² (the weighted mean's variance is s_g² / n_eff); a group
 is too small to compare when either n_g or n_eff is under 30 (Kish's alone is scale-free: 300 drivers
 each 0.1 % likely in a group have n_eff 300 but n_g 0.3). The tests treat groups as independent
-samples, which soft membership makes approximately true only; the figures are probability-weighted, which tends to understate a disparity (Chen et al., FAT* 2019).
+samples, which soft membership makes approximately true only; the figures are probability-weighted,
+which tends to understate a disparity (Chen et al., FAT* 2019).
 """
 
 from __future__ import annotations
