@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
+import pandas as pd
 
 from saas.fairness.drivers import ScoredBook
 from saas.fairness.report import Book, Outcome
@@ -68,7 +69,7 @@ def month_book(scores: dict[str, list[Any]], proxies: dict[str, list[Any]], conf
 def feature_matrix(lines: list[str], names: tuple[str, ...] | list[str]) -> np.ndarray:
     """The stored inputs (JSON objects, null for an input not used) as a matrix in model order."""
     rows = msgspec.json.decode(("[" + ",".join(lines) + "]").encode())
-    return np.array([[np.nan if r.get(n) is None else r[n] for n in names] for r in rows], dtype=np.float64)
+    return pd.DataFrame.from_records(rows, columns=list(names)).astype(np.float64).to_numpy()
 
 
 QUOTE_CONTROLS = ("age", "years_licensed", "violations", "at_fault_accidents")

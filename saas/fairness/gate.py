@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from saas.fairness.census import GROUPS, VINTAGE
 from saas.fairness.report import Book, Outcome, flags_of, outcome_figures
@@ -57,7 +58,8 @@ def changes_of(before: list[Flag], after: list[Flag]) -> list[GateChange]:
 def evaluate(before: Outcomes, after: Outcomes, proxies: Mapping[str, np.ndarray], reference: str) -> GateResult:
     ref = GROUPS.index(reference)
     old, new = gate_book(before, proxies), gate_book(after, proxies)
-    fig_old, fig_new = outcome_figures(old, ref, full=False), outcome_figures(new, ref, full=False)
+    with threadpool_limits(1, user_api="blas"):  # as in report.build_report
+        fig_old, fig_new = outcome_figures(old, ref, full=False), outcome_figures(new, ref, full=False)
     flags_old, flags_new = flags_of(fig_old), flags_of(fig_new)
     changes = changes_of(flags_old, flags_new)
     return GateResult(len(new.P), fig_old, fig_new, flags_old, flags_new, changes, bool(changes), VINTAGE)
