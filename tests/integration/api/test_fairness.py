@@ -277,3 +277,23 @@ async def test_a_rate_change_that_opens_a_gap_waits_for_a_compliance_signoff(api
             "SELECT payload FROM audit_entries WHERE tenant_id = :t AND kind = 'fairness_signoff'"),
             {"t": TENANT})).scalars().all()
     assert any(gate["hash"] in p and "crossed" in p and "counsel" in p for p in payloads)
+
+
+async def test_a_report_over_recorded_quotes_matches_them_by_reference(api: Api, book: Book) -> None:
+    people = [d for d in book.drivers if d.group in ("white", "hispanic")][::2]
+    for d in people:
+        body = scenario(d)["quote"] | {"telematics": EXAMPLE_QUOTE["telematics"]}
+        quoted = await call(api, "POST", "/v1/quotes?explain=false", "rating", json=body)
+        assert quoted.status_code == 201, quoted.text
+    report = await call(api, "POST", "/v1/fairness/reports", json={"quotes_since": str(dt.date.today())})
+    assert report.status_code == 201, report.text
+    body = report.json()["body"]
+    assert body["scope"] == f"quotes_since:{dt.date.today()}" and body["provenance"]["with_proxy"] == len(people)
+    premium = next(o for o in body["outcomes"] if o["outcome"] == "premium")
+    hispanic = next(g for g in premium["groups"] if g["group"] == "hispanic")
+    assert hispanic["ratio"] == pytest.approx(1.0, abs=1e-9)  # the same quote, only the name and ZIP differ
+    assert {r["controls"] for r in premium["regression"]} == {"none", "rating_factors", "rating_and_telematics"}
+    empty = await call(api, "POST", "/v1/fairness/reports", tenant="fleet-co", json={"quotes_since": "2026-01-01"})
+    assert empty.status_code == 409 and "no proxies" in empty.json()["detail"]
+    both = await call(api, "POST", "/v1/fairness/reports", json={"period": PERIOD, "quotes_since": "2026-01-01"})
+    assert both.status_code == 422 and both.json()["type"] == "validation-error"
