@@ -31,7 +31,6 @@ def upgrade() -> None:
         sa.Column('import_id', sa.String(36), nullable=False),
         sa.Column('imported_at', sa.String(32), nullable=False),
     )
-    op.create_index('ix_fairness_proxies_tenant_id', 'fairness_proxies', ['tenant_id'])
     op.create_table(
         'fairness_reports',
         sa.Column('tenant_id', sa.String(64), nullable=False),
@@ -53,7 +52,6 @@ def upgrade() -> None:
         sa.Column('result', sa.Text(), nullable=False),
         sa.Column('at', sa.String(32), nullable=False),
     )
-    op.create_index('ix_fairness_gates_tenant_id', 'fairness_gates', ['tenant_id'])
     op.create_table(
         'fairness_signoffs',
         sa.Column('tenant_id', sa.String(64), nullable=False),

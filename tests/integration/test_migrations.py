@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots", "rate_versions", "rate_version_events",
           "rate_deployments", "rate_test_runs", "rate_generation", "drivers", "trips", "scoring_runs",
           "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints",
-          "key_generation"}
+          "key_generation", "fairness_proxies", "fairness_reports", "fairness_gates", "fairness_signoffs"}
 
 
 async def schema_of(database: Database) -> tuple[set[str], str | None]:
@@ -39,7 +39,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0006"
+        assert version == "0008"
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)
@@ -86,7 +86,7 @@ async def upgrade_with_data(database: Database) -> None:
                                        "VALUES ('ruleset', 'h', NULL, 'x', '2026-01-01T00:00:00.000000Z')"))
         before = await _rows(database)
         await upgrade_schema(database)
-        assert (await schema_of(database))[1] == "0006"
+        assert (await schema_of(database))[1] == "0008"
         assert await _rows(database) == before
         async with database.sessions() as session:
             assert (await authenticate(session, key)).tenant_id == "partner-a"
