@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import MediaType, Request, Response, delete, get, post
+from litestar import MediaType, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -98,5 +98,11 @@ async def sign_off_rate_version(fairness: FairnessDep, principal: PrincipalDep, 
     return await fairness.signoff(principal, f"rate_version:{version_id}", body.reason)
 
 
-ROUTES = [import_proxies, delete_proxy, create_report, list_reports, get_report, rate_version_gate,
+@route("/v1/fairness/reports", http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
+def reports_options() -> Response[None]:
+    """Litestar answers OPTIONS from a path's first handler only; this path has two (GET and POST)."""
+    return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
+
+
+ROUTES = [reports_options, import_proxies, delete_proxy, create_report, list_reports, get_report, rate_version_gate,
           sign_off_rate_version]
