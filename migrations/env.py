@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 import saas.audit.models
 import saas.fairness.models
 import saas.rates.models
+import saas.versioning.models
 import saas.tenancy.models
 import saas.trips.models
 import saas.webhooks.models  # noqa: F401  (registers the tables on Base.metadata)

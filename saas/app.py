@@ -12,6 +12,8 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from saas.audit.routes import export_audit, read_decision, replay_decision, verify_audit
+from saas.content.routes import CONFIG, RULESET, lifecycle_routes
+from saas.content.tenant_routes import create_tenant
 from saas.fairness.routes import ROUTES as FAIRNESS_ROUTES
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
@@ -80,8 +82,9 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+CONTENT_ROUTES = [*lifecycle_routes(CONFIG), *lifecycle_routes(RULESET), create_tenant]
 SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips",
-            "fairness")
+            "content", "fairness")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -103,7 +106,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
                 export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES,
-                *FAIRNESS_ROUTES]
+                *CONTENT_ROUTES, *FAIRNESS_ROUTES]
     document(handlers)
     return Litestar(
         route_handlers=handlers,

@@ -11,25 +11,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from saas.errors import ConfigError, ConfigIssue, Location, NotFound, RatingError
+from saas.errors import ConfigError, ConfigIssue, Conflict, Location, NotFound, RatingError
 from saas.rating.lookups import RateTable
 from saas.rating.tables import load_rate_tables
-from saas.rules.service import CompiledRuleset, load_rulesets
+from saas.rules.service import DEFAULT_STATE, CompiledRuleset, load_rulesets
 from saas.tenancy.service import LoadedTenant, load_tenants
 
 RateKey = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Catalog:
+    """What every request reads. ``swap`` replaces the tenants and rulesets at once (a reference
+    assignment each): the live content (``saas.content.live``) swaps in the deployed versions, so a
+    request sees either the old or the new configuration, never a mix within one lookup."""
+
     tenants: dict[str, LoadedTenant]
     rulesets: dict[str, CompiledRuleset]
     rate_tables: dict[RateKey, list[RateTable]] = field(default_factory=dict)
+    ruleset_texts: dict[str, str] = field(default_factory=dict)
+    """Each ruleset's own text by state (DEFAULT included): what replay snapshots and a new ruleset
+    version is composed with."""
+    registered: frozenset[str] = frozenset()
+    """Tenants in the register without a configuration in force yet (onboarding): a 409, not a 404."""
+    generation: int = -1
+    """The content generation the swapped-in versions were read at (-1: the files, nothing swapped yet)."""
+
+    def swap(self, tenants: dict[str, LoadedTenant], rulesets: dict[str, CompiledRuleset], texts: dict[str, str],
+             generation: int, registered: frozenset[str] = frozenset()) -> None:
+        self.tenants, self.rulesets, self.ruleset_texts = tenants, rulesets, texts
+        self.registered, self.generation = registered, generation
 
     def tenant(self, tenant_id: str) -> LoadedTenant:
         try:
             return self.tenants[tenant_id]
         except KeyError:
+            if tenant_id in self.registered:
+                raise Conflict(f"tenant '{tenant_id}' has no deployed configuration yet: draft, test, approve and "
+                               "deploy one (POST /v1/config-versions) before quoting") from None
             raise NotFound(f"unknown tenant '{tenant_id}'") from None
 
     def ruleset(self, tenant: LoadedTenant, state: str) -> CompiledRuleset:
@@ -38,7 +57,11 @@ class Catalog:
             served = ", ".join(tenant.config.states)
             raise RatingError(f"tenant does not write policies in {state} (serves {served})",
                               path="$.policy.state")
-        return self.rulesets[state]
+        try:
+            return self.rulesets[state]
+        except KeyError:
+            raise Conflict(f"no ruleset is deployed for {state}; the platform must deploy one before "
+                           f"{tenant.config.id} can quote there") from None
 
 
 def load_catalog(tenants_dir: Path, rulesets_dir: Path) -> tuple[Catalog, list[ConfigIssue]]:
@@ -48,7 +71,12 @@ def load_catalog(tenants_dir: Path, rulesets_dir: Path) -> tuple[Catalog, list[C
     tables, table_issues = load_rate_tables(tenants_dir)
     issues += tenant_issues + table_issues
     issues += _missing_tables(tenants, tables)
-    return Catalog(tenants, rulesets, tables), issues
+    texts = {state: Path(ruleset_path(rulesets_dir, state)).read_text(encoding="utf-8") for state in rulesets}
+    return Catalog(tenants, rulesets, tables, texts), issues
+
+
+def ruleset_path(directory: Path, state: str) -> Path:
+    return directory / ("default.yaml" if state == DEFAULT_STATE else f"{state}.yaml")
 
 
 def load_catalog_or_raise(tenants_dir: Path, rulesets_dir: Path) -> Catalog:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from saas.audit import cli as audit_cli
+from saas.content import cli as content_cli
 from saas.errors import SaasError
 from saas.fairness import cli as fairness_cli
 from saas.rates import cli as rates_cli
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     tenancy_cli.register(sub)
     audit_cli.register(sub)
     rates_cli.register(sub, started_runtime)
+    content_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime, _load_runtime)
     webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
     fairness_cli.register(sub, started_runtime)

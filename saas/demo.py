@@ -4,7 +4,9 @@ Migrates the SQLite database, creates a rating, compliance, admin and approver k
 tenant (keys are shown only once, so each run makes new ones), and prints a curl command that
 returns a real quote and one that lists the rate versions (the shipped tables, imported at start),
 then loads last month's generated trips for 300 demo drivers of partner-a and runs the monthly
-scoring in-process, printing the run and how to read it.
+scoring in-process, printing the run and how to read it; finally drafts a configuration change
+(partner-a's discount cap 25 % → 30 %) and tests it on that month, so a draft waits for approval
+with its impact, and prints the curl commands to read, approve and make such a change.
 The catalog is checked first so a broken tenant file fails here, loudly, not on a request.
 """
 
@@ -21,8 +23,9 @@ from saas.db import Database, upgrade_schema
 from saas.quote.examples import EXAMPLE_QUOTE
 from saas.runtime import Runtime
 from saas.settings import load_settings
-from saas.tenancy.keys import create_key
+from saas.tenancy.keys import Principal, create_key
 from saas.trips.demo_data import demo_month
+from saas.versioning.schemas import TestRequest
 
 
 async def _prepare() -> dict[str, dict[str, str]]:
@@ -57,9 +60,28 @@ async def _monthly_run(tenant_id: str) -> Any:
         await runtime.close()
 
 
+CAP_CHANGE = ("max_surcharge: 0.40", "max_surcharge: 0.20")
+"""The demo's pending configuration draft: partner-a's surcharge cap lowered from 40 % to 20 %."""
+
+
+async def _pending_draft(tenant_id: str) -> Any:
+    """A partner admin's draft waiting for approval, with its impact test on the month just scored."""
+    settings = load_settings()
+    runtime = Runtime.load(settings)
+    try:
+        await runtime.start(watch=False, warm_up=False)
+        text = (settings.tenants_dir / f"{tenant_id}.yaml").read_text(encoding="utf-8").replace(*CAP_CHANGE)
+        who = Principal(tenant_id, "demo", "admin", "demo admin")
+        version, _ = await runtime.content.configs.draft(who, text, "Lower the surcharge cap to 20 %")
+        return await runtime.content.configs.test(who, version.id, TestRequest())
+    finally:
+        await runtime.close()
+
+
 def prepare_demo(host: str, port: int) -> None:
     keys = asyncio.run(_prepare())
     run = asyncio.run(_monthly_run("partner-a"))
+    draft = asyncio.run(_pending_draft("partner-a"))
     base = f"http://{host}:{port}"
     print("Demo API keys (shown once):")
     for tenant_id, by_role in keys.items():
@@ -81,4 +103,23 @@ def prepare_demo(host: str, port: int) -> None:
           f"  curl -s '{base}/v1/scoring-runs/{run.id}/results?format=csv' "
           f"-H 'Authorization: Bearer {keys['partner-a']['admin']}'\n"
           f"  saas score --tenant partner-a --period {run.period}   # the same month again: same checksum\n")
+    _print_draft(base, keys["partner-a"], draft)
     print(f"OpenAPI: {base}/schema   health: {base}/healthz   metrics: {base}/metrics\n", flush=True)
+
+
+def _print_draft(base: str, keys: dict[str, str], run: Any) -> None:
+    admin, approver = keys["admin"], keys["approver"]
+    drivers = run.result.drivers
+    moved = f"{drivers.changed} of {drivers.drivers} drivers' multipliers move" if drivers else "no scored month"
+    version = f"{base}/v1/config-versions/{run.version_id}"
+    print(f"Configuration versions (partner admins; docs/tenants.md). Pending: partner-a's surcharge cap "
+          f"40 % → 20 % ({moved}):\n"
+          f"  curl -s '{version}/diff?format=text' -H 'Authorization: Bearer {admin}'\n"
+          f"  curl -s -X POST {version}/test -H 'Authorization: Bearer {admin}'"
+          f"   # its impact\n"
+          f"  curl -s -X POST {version}/approve "
+          f"-H 'Authorization: Bearer {approver}'   # another person\n"
+          f"  Draft your own change (the file's text as the body):\n"
+          f"  sed 's/max_discount: 0.25/max_discount: 0.30/' tenants/partner-a.yaml | curl -s -X POST "
+          f"'{base}/v1/config-versions?message=wider%20discount%20cap' \\\n"
+          f"    -H 'Authorization: Bearer {admin}' -H 'Content-Type: application/yaml' --data-binary @-\n")

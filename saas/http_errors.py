@@ -72,7 +72,24 @@ def problem_of(exc: errors.SaasError) -> Problem:
         problem.rule_id, problem.cite = exc.rule_id, exc.cite
     if isinstance(exc, errors.ValidationFailed) and exc.errors:
         problem.errors = list(exc.errors)
+    if isinstance(exc, errors.ConfigError):
+        problem.errors = [located(issue) for issue in exc.issues]
     return problem
+
+
+def located(issue: errors.ConfigIssue) -> dict[str, Any]:
+    """One problem of an uploaded file: line and column in the text as sent, the JSON path, the
+    offending line with a caret under the column, and the "did you mean" when there is one."""
+    out: dict[str, Any] = {"detail": issue.message}
+    if issue.path:
+        out["path"] = issue.path
+    if issue.location is not None:
+        out.update(line=issue.location.line, col=issue.location.col)
+        if issue.location.source_line:
+            out.update(source=issue.location.source_line, caret=issue.location.caret())
+    if issue.hint:
+        out["hint"] = issue.hint
+    return out
 
 
 def validation_problem(exc: msgspec.ValidationError | msgspec.DecodeError, prefix: str = "$") -> Problem:

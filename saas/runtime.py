@@ -16,6 +16,8 @@ import saas
 from saas.audit.decisions import DecisionLog
 from saas.audit.snapshots import put_snapshot
 from saas.catalog import Catalog, load_catalog_or_raise
+from saas.content.imports import import_files
+from saas.content.parts import Content
 from saas.db import Database
 from saas.fairness.service import FairnessService
 from saas.metrics import Metrics
@@ -72,6 +74,8 @@ class Runtime:
     quotes: QuoteService
     risk_scores: RiskScoreService
     rate_versions: RateVersions
+    content: Content
+    """Configuration and ruleset versions, and the live content this process serves."""
     limiter: RateLimiter
     metrics: Metrics = field(default_factory=Metrics)
     trips: TripService | None = None
@@ -97,13 +101,14 @@ class Runtime:
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread)
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
         fairness = FairnessService(db, decisions, catalog, models)
-        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models),
+        content = Content.assemble(decisions, catalog, quotes, models, fairness)
+        trips = TripService(db, decisions, catalog, models, install_jobs(settings, catalog, models, content),
                             chunk_drivers=settings.chunk_drivers)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes, fairness),
-                   limiter=rate_limiter(settings), trips=trips,
-                   fairness=fairness, code_version=version)
+                   content=content,
+                   limiter=rate_limiter(settings), trips=trips, fairness=fairness, code_version=version)
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:
         """Before serving: snapshot the loaded inputs, import the shipped rate tables as first
@@ -115,9 +120,12 @@ class Runtime:
             await self.models.registry.register(self.settings.model_dir)
         await self.models.prepare(self.catalog.tenants.values(), warm_up=warm_up)
         await import_tables(self.decisions, FileRateSource(self.catalog.rate_tables).tables())
+        await import_files(self.decisions, self.catalog, self.tenant_texts())
+        await self.content.live.reload()
         await self.rates.reload()
         if watch:
             self.rates.watch()
+            self.content.live.watch()
         if watch and self.trips is not None:  # a server: hand back what an in-process queue lost
             resumed = await self.trips.resume(self.catalog.tenants.values())
             if resumed.chunks or resumed.closed or resumed.deliveries:
@@ -129,8 +137,15 @@ class Runtime:
         if close_limiter is not None:
             await close_limiter()
         await self.rates.close()
+        await self.content.live.close()
         await self.decisions.close()
         await self.db.dispose()
+
+    def tenant_texts(self) -> dict[str, str]:
+        """The shipped tenant files as written (comments included): what the first versions show."""
+        return {tenant_id: (self.settings.tenants_dir / f"{tenant_id}.yaml").read_text(encoding="utf-8")
+                for tenant_id in self.catalog.tenants
+                if (self.settings.tenants_dir / f"{tenant_id}.yaml").is_file()}
 
     async def record_snapshots(self) -> None:
         """Store tenant configs and rulesets by content hash, so any decision made now can be replayed
@@ -144,7 +159,8 @@ class Runtime:
                                    hash=version_of(ruleset))
 
 
-def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> jobs.Dispatcher:
+def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
+                 content: Content | None = None) -> jobs.Dispatcher:
     """The process's job dispatcher (RQ with ``SAAS_REDIS_URL``, else a background thread) and the
     context jobs run with: each job thread gets its own database engine and decision log."""
     dispatcher: jobs.Dispatcher = (RQDispatcher(settings.redis_url, chunk_timeout_s=settings.chunk_timeout_s)
@@ -152,8 +168,10 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels) -> 
 
     def context() -> jobs.JobContext:
         db = Database(settings.database_url)
+        refresh = content.live.refresh if content is not None and settings.redis_url else None
         return jobs.JobContext(db=db, decisions=DecisionLog(db), tenants=catalog, models=models, dispatcher=dispatcher,
-                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers)
+                               spread_override=settings.target_spread_override, chunk_drivers=settings.chunk_drivers,
+                               refresh=refresh)
 
     jobs.install(context)
     return dispatcher

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 import yaml
 
-from saas.errors import ConfigError, ConfigIssue, Location
+from saas.errors import FIELD_MARK, ConfigError, ConfigIssue, Location
 from saas.suggestions import did_you_mean
 
 MAX_YAML_BYTES = 256 * 1024
@@ -114,7 +114,13 @@ def read_text(path: Path) -> str:
 
 def compose(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse YAML text into plain values and a source map; YAML errors become located issues."""
-    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate (a JSON body may carry "\ud800"): not text
+        before = text[:exc.start]
+        where = Location(file, before.count("\n") + 1, exc.start - (before.rfind("\n") + 1) + 1)
+        raise ConfigError([ConfigIssue("the text holds a lone surrogate, which is not a character", where)]) from None
+    if size > MAX_YAML_BYTES:
         raise ConfigError([ConfigIssue(f"file exceeds {MAX_YAML_BYTES} bytes", Location(file, 1, 1))])
     smap = SourceMap(file, text)
     try:
@@ -184,6 +190,9 @@ def _issue_from(exc: msgspec.ValidationError, data: Any, smap: SourceMap, typ: t
         hint = did_you_mean(name, known, cutoff=0.5) or (f"known keys: {', '.join(known)}" if known else None)
         issue = ConfigIssue(f"unknown key '{name}'", smap.location(child, key=True), child, hint)
         return issue, _remove(data, child)
+    field = FIELD_MARK.match(message)
+    if field:  # a struct's own check naming the field it refuses: locate the field, not the struct
+        message, path = message[field.end():], f"{path}.{field.group('field')}"
     issue = ConfigIssue(message, smap.location(path), path)
     return issue, False
 

@@ -27,6 +27,7 @@ from saas.fairness.service import FairnessService
 from saas.http_body import PathId, documented_body, read_body
 from saas.openapi import extended
 from saas.tenancy.guards import PrincipalDep, allow
+from saas.versioning.gate import subject
 
 FairnessDep = NamedDependency[FairnessService]
 """The fairness service, provided by the app factory as ``fairness``."""
@@ -81,11 +82,14 @@ async def get_report(
     return Response(report)
 
 
+GATE_READ = frozenset({"compliance", "admin", "approver"})
+
+
 @get("/v1/rate-versions/{version_id:str}/fairness", operation_id="getRateVersionFairness", tags=["fairness"],
-     guards=[allow(frozenset({"compliance", "admin", "approver"}))])
+     guards=[allow(GATE_READ)])
 async def rate_version_gate(fairness: FairnessDep, principal: PrincipalDep, version_id: PathId) -> GateRecord:
     """The fairness figures of the version's latest test, before and after, and whether it is signed off."""
-    return await fairness.gate_record(principal.tenant_id, f"rate_version:{version_id}")
+    return await fairness.gate_record(principal.tenant_id, subject("rate_version", version_id))
 
 
 @post("/v1/rate-versions/{version_id:str}/fairness-signoff", operation_id="signOffRateVersionFairness",
@@ -95,7 +99,24 @@ async def sign_off_rate_version(fairness: FairnessDep, principal: PrincipalDep, 
                                 request: Request[Any, Any, Any]) -> Signoff:
     """Sign off a flagged change with a reason: recorded in the chain with the figures signed."""
     body = await read_body(request, SignoffRequest)
-    return await fairness.signoff(principal, f"rate_version:{version_id}", body.reason)
+    return await fairness.signoff(principal, subject("rate_version", version_id), body.reason)
+
+
+@get("/v1/config-versions/{version_id:str}/fairness", operation_id="getConfigVersionFairness", tags=["fairness"],
+     guards=[allow(GATE_READ)])
+async def config_version_gate(fairness: FairnessDep, principal: PrincipalDep, version_id: PathId) -> GateRecord:
+    """The fairness figures of the configuration version's latest test on the book, before and after."""
+    return await fairness.gate_record(principal.tenant_id, subject("tenant_config", version_id))
+
+
+@post("/v1/config-versions/{version_id:str}/fairness-signoff", operation_id="signOffConfigVersionFairness",
+      tags=["fairness"], status_code=201, guards=[allow(COMPLIANCE)],
+      dependencies=documented_body(SignoffRequest, []), opt=CONFLICTS)
+async def sign_off_config_version(fairness: FairnessDep, principal: PrincipalDep, version_id: PathId,
+                                  request: Request[Any, Any, Any]) -> Signoff:
+    """Sign off a flagged configuration change with a reason, chained with the figures signed."""
+    body = await read_body(request, SignoffRequest)
+    return await fairness.signoff(principal, subject("tenant_config", version_id), body.reason)
 
 
 @route("/v1/fairness/reports", http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
@@ -105,4 +126,4 @@ def reports_options() -> Response[None]:
 
 
 ROUTES = [reports_options, import_proxies, delete_proxy, create_report, list_reports, get_report, rate_version_gate,
-          sign_off_rate_version]
+          sign_off_rate_version, config_version_gate, sign_off_config_version]

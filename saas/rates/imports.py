@@ -52,7 +52,7 @@ async def _import_one(decisions: DecisionLog, table: RateTable) -> int:
         except IntegrityError:  # another process imported it at the same moment: nothing left to do
             return 0
         await put_snapshot(session, "rate_table", content, hash=row.id, tenant_id=table.tenant)
-        await deploy_rows(session, system, row, dict.fromkeys(KINDS, table.effective_date), "import")
+        await deploy_rows(decisions, session, system, row, dict.fromkeys(KINDS, table.effective_date), "import")
         await transition(decisions, session, system, row, "import", "deployed", note=MESSAGE,
                          effective_date=table.effective_date, renewal_effective_date=table.effective_date)
     return 1

@@ -85,6 +85,9 @@ class RateDeployment(TenantOwned, Base):
     deployed_at: Mapped[str] = mapped_column(String(32), nullable=False)
     withdrawn_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     withdrawn_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    withdrawn_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Why: ``rollback`` (the version was rolled back) or ``supersede`` (a deployment for the same date
+    replaced it; the version stays a rollback target)."""
 
 
 class RateTestRun(TenantOwned, Base):

@@ -1,5 +1,8 @@
 """The rate-version workflow: draft → test → approve (four eyes) → deploy, reject, roll back.
 
+Drafting and testing are the rate tables' own; every transition after them is the shared lifecycle
+(``saas.versioning.lifecycle``) over the rate tables (``RateStore``).
+
 Each transition is one transaction that also appends its audit-chain entry, so a change and its
 record commit together or not at all. Versions are immutable (the id is the content hash);
 statuses are labels over an append-only history; deployments are rows, never edited except to
@@ -10,50 +13,37 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 import msgspec
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.decisions import DecisionLog
-from saas.audit.schemas import NewEntry
 from saas.audit.snapshots import put_snapshot
 from saas.clock import utc_timestamp
-from saas.errors import Conflict, Forbidden, ValidationFailed
-from saas.rates.models import RateDeployment, RateGeneration, RateTestRun, RateVersionEvent, RateVersionRow
-from saas.rates.repository import Deployments, Events, TestRuns, Versions, summary
-from saas.rates.schemas import DeployRequest, RateVersionEntry, ScenarioResult, TestRequest, TestRun, VersionSummary
+from saas.errors import Conflict, ValidationFailed
+from saas.rates.models import RateTestRun, RateVersionRow
+from saas.rates.repository import Deployments, RateStore, TestRuns, Versions, summary
+from saas.rates.schemas import DeployRequest, ScenarioResult, TestRequest, TestRun, VersionSummary
 from saas.rates.source import DeployedRates
 from saas.rates.testing import Scenario, caller_scenarios, rate_scenarios, recent_scenarios, scenarios_requested
 from saas.rating.lookups import RateTable, compile_table
 from saas.rating.quoting import QuoteService
 from saas.rating.schemas import RateTableSpec
 from saas.tenancy.keys import Principal
+from saas.versioning import lifecycle
+from saas.versioning.gate import FairnessGate, subject
+from saas.versioning.lifecycle import Lifecycle
 
 KINDS = ("new", "renewal")
-
-
-class FairnessGate(Protocol):
-    """What the test and deploy steps ask of fairness testing (``saas.fairness.service``), handed in
-    by the assembly, so that rates never imports the proxies: figures before and after a change, on
-    the scenarios whose quote ``reference`` names a driver with a proxy; the change's latest result
-    recorded; and a refusal to deploy a flagged change nobody in compliance has signed off."""
-
-    async def gate(self, tenant_id: str, before: Mapping[str, Mapping[str, float]],
-                   after: Mapping[str, Mapping[str, float]]) -> Any | None: ...
-
-    async def record_gate(self, session: AsyncSession, who: Principal, subject: str, result: Any) -> str: ...
-
-    async def require_clear(self, session: AsyncSession, tenant_id: str, subject: str) -> None: ...
 
 
 class RateVersions:
     def __init__(self, decisions: DecisionLog, rates: DeployedRates, quotes: QuoteService,
                  fairness: FairnessGate | None = None) -> None:
         self.decisions, self.rates, self.quotes, self.fairness = decisions, rates, quotes, fairness
+        self.lifecycle = Lifecycle(decisions, RateStore, on_change=rates.reload, before_deploy=self._before_deploy)
 
     async def draft(self, who: Principal, spec: RateTableSpec, message: str, *, filing_reference: str | None = None,
                     expiry_date: dt.date | None = None) -> tuple[VersionSummary, bool]:
@@ -121,108 +111,54 @@ class RateVersions:
         after = {"premium": {drivers[r.key]: float(r.new_premium or 0) for r in priced}}
         result = await self.fairness.gate(who.tenant_id, before, after) if priced else None
         if result is not None:
-            await self.fairness.record_gate(session, who, f"rate_version:{row.id}", result)
+            await self.fairness.record_gate(session, who, subject("rate_version", row.id), result)
+
+    async def _before_deploy(self, session: AsyncSession, who: Principal, row: RateVersionRow) -> None:
+        """A version the fairness gate flagged waits for a compliance sign-off (deploy and rollback alike)."""
+        if self.fairness is not None:
+            await self.fairness.require_clear(session, who.tenant_id, subject("rate_version", row.id))
 
     async def approve(self, who: Principal, version_id: str) -> VersionSummary:
-        async with self.decisions.transaction() as session:
-            row = await Versions(session, who.tenant_id).get(version_id, for_update=True)
-            if row.author_name == who.name:
-                raise Forbidden("four eyes: the author of a version may not approve it; ask another approver")
-            self._require(row, "draft", "approve")
-            if not await TestRuns(session, who.tenant_id).exists(row.id):
-                raise Conflict("run an impact test of this exact version before approving it "
-                               f"(POST /v1/rate-versions/{row.id}/test)")
-            await transition(self.decisions, session, who, row, "approve", "approved")
-        return summary(row)
+        return summary(await self.lifecycle.approve(who, version_id))
 
     async def reject(self, who: Principal, version_id: str, reason: str) -> VersionSummary:
-        async with self.decisions.transaction() as session:
-            row = await Versions(session, who.tenant_id).get(version_id, for_update=True)
-            self._require(row, ("draft", "approved"), "reject")
-            await transition(self.decisions, session, who, row, "reject", "rejected", note=reason)
-        return summary(row)
+        return summary(await self.lifecycle.reject(who, version_id, reason))
 
     async def deploy(self, who: Principal, version_id: str, request: DeployRequest,
                      today: dt.date | None = None) -> VersionSummary:
         """Put an approved version in force from its dates (a future date schedules it); atomic."""
         today = today or dt.date.today()
-        async with self.decisions.transaction() as session:
-            row = await Versions(session, who.tenant_id).get(version_id, for_update=True)
-            self._require(row, "approved", "deploy")
-            if self.fairness is not None:
-                await self.fairness.require_clear(session, who.tenant_id, f"rate_version:{row.id}")
+
+        def dates_for(row: RateVersionRow) -> dict[str, dt.date]:
             new = request.effective_date or max(today, row.effective_date)
             renewal = request.renewal_effective_date or new
             for name, date in (("effective_date", new), ("renewal_effective_date", renewal)):
                 if date < today:
                     raise ValidationFailed(f"{name} {date} is in the past; deployments never rewrite history",
                                            path=f"$.{name}")
-            await deploy_rows(session, who, row, {"new": new, "renewal": renewal}, "deploy")
-            await self._supersede_others(session, who, row)
-            await transition(self.decisions, session, who, row, "deploy", "deployed", effective_date=new,
-                                   renewal_effective_date=renewal)
-        await self.rates.reload()
-        return summary(row)
+            return {"new": new, "renewal": renewal}
+
+        return summary(await self.lifecycle.deploy(who, version_id, dates_for))
 
     async def rollback(self, who: Principal, state: str, product: str) -> VersionSummary:
         """Redeploy the version in force before the current one, from the current one's dates."""
-        async with self.decisions.transaction() as session:
-            deployments = Deployments(session, who.tenant_id)
-            current, previous = await deployments.current_and_previous(state, product)
-            if current is None or previous is None:
-                raise Conflict(f"nothing to roll back to for {state} {product}: no earlier deployed version")
-            versions = Versions(session, who.tenant_id)
-            gone, back = await versions.get(current), await versions.get(previous)
-            dates = await deployments.withdraw(current, state, product, by=who.name)
-            await deploy_rows(session, who, back, dates, "rollback")
-            await transition(self.decisions, session, who, gone, "rollback", "superseded",
-                             note=f"rolled back to {back.id}")
-            await transition(self.decisions, session, who, back, "rollback", "deployed", note=f"replaces {gone.id}",
-                                   effective_date=dates.get("new"), renewal_effective_date=dates.get("renewal"))
-        await self.rates.reload()
-        return summary(back)
-
-    async def _supersede_others(self, session: AsyncSession, who: Principal, row: RateVersionRow) -> None:
-        for other in await Versions(session, who.tenant_id).deployed(row.state, row.product, besides=row.id):
-            await transition(self.decisions, session, who, other, "supersede", "superseded", note=f"by {row.id}")
-
-    @staticmethod
-    def _require(row: RateVersionRow, allowed: str | tuple[str, ...], action: str) -> None:
-        allowed = (allowed,) if isinstance(allowed, str) else allowed
-        if row.status not in allowed:
-            raise Conflict(f"cannot {action} a {row.status} version (only {' or '.join(allowed)})")
+        return summary(await self.lifecycle.rollback(who, (state, product), f"{state} {product}"))
 
 
 def table_of(row: RateVersionRow) -> RateTable:
     return compile_table(msgspec.json.decode(row.content, type=RateTableSpec), source=f"version:{row.id}")
 
 
-async def deploy_rows(session: AsyncSession, who: Principal, row: RateVersionRow, dates: dict[str, dt.date],
-                      action: str) -> None:
-    """Add the deployment rows and bump the generation; a taken date is a Conflict (the unique index)."""
-    repo = Deployments(session, who.tenant_id)
-    now = utc_timestamp()
-    try:
-        async with session.begin_nested():  # a savepoint: the refusal leaves the transaction usable
-            for kind, date in dates.items():
-                repo.add(RateDeployment(state=row.state, product=row.product, kind=kind, effective_date=date,
-                                        version_id=row.id, action=action, deployed_by=who.name,
-                                        deployed_key_id=who.key_id, deployed_at=now))
-    except IntegrityError:
-        raise Conflict(f"another version is already deployed for {row.state} {row.product} on "
-                       f"{', '.join(sorted({str(d) for d in dates.values()}))}") from None
-    await session.execute(update(RateGeneration).where(RateGeneration.id == 1)
-                          .values(generation=RateGeneration.generation + 1))
+async def deploy_rows(decisions: DecisionLog, session: AsyncSession, who: Principal, row: RateVersionRow,
+                      dates: dict[str, dt.date], action: str) -> None:
+    """The shared lifecycle's deployment step over the rate tables (used by the file import too)."""
+    await lifecycle.deploy_rows(decisions, session, RateStore(session, who.tenant_id), who, row, dates, action)
 
 
 async def transition(decisions: DecisionLog, session: AsyncSession, who: Principal, row: RateVersionRow,
                      action: str, status: str, *, note: str | None = None, test_run_id: str | None = None,
                      effective_date: dt.date | None = None, renewal_effective_date: dt.date | None = None) -> None:
     """Set the status, add a history row and the audit-chain entry, all in this transaction."""
-    row.status = status
-    Events(session, who.tenant_id).add(RateVersionEvent(
-        version_id=row.id, action=action, status=status, actor_name=who.name, actor_key_id=who.key_id,
-        at=utc_timestamp(), note=note))
-    entry = RateVersionEntry(action, row.id, row.state, row.product, status, who.name, who.key_id, note,
-                             effective_date, renewal_effective_date, test_run_id)
-    await decisions.record_in(session, who.tenant_id, [NewEntry(kind="rate_version", payload=entry)])
+    dates = {lane: date for lane, date in (("new", effective_date), ("renewal", renewal_effective_date)) if date}
+    await lifecycle.transition(decisions, session, RateStore(session, who.tenant_id), who, row, action, status,
+                               note=note, test_run_id=test_run_id, dates=dates)

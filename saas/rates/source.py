@@ -22,7 +22,7 @@ import msgspec
 from sqlalchemy import select, text
 
 from saas.db import Database
-from saas.errors import RatingError
+from saas.errors import Conflict, RatingError
 from saas.rates.models import RateDeployment, RateGeneration, RateVersionRow
 from saas.rating.lookups import RateTable, compile_table
 from saas.rating.schemas import RateTableSpec
@@ -69,7 +69,8 @@ class DeployedRates:
         """The table of the latest active deployment for the transaction kind on or before ``on``."""
         entries = self._by_key.get((tenant_id, state, product, transaction))
         if not entries:
-            raise RatingError(f"tenant {tenant_id} has no {product} rate table for {state}")
+            raise Conflict(f"tenant {tenant_id} has no deployed {product} rate table for {state}: draft, approve "
+                           "and deploy one (POST /v1/rate-versions) before quoting there")
         index = bisect.bisect_right([e.effective_date for e in entries], on) - 1
         if index < 0:
             first = entries[0].effective_date

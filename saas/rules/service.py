@@ -126,6 +126,24 @@ def load_rulesets(directory: Path) -> tuple[dict[str, CompiledRuleset], list[Con
     return found, issues
 
 
+def compose_texts(texts: dict[str, str]) -> dict[str, CompiledRuleset]:
+    """Rulesets from their texts by state (deployed versions), composed with DEFAULT like the files.
+
+    Raises ``ConfigError`` when a text does not compile or reuses a DEFAULT rule id."""
+    own = {state: compile_source(text, "default.yaml" if state == DEFAULT_STATE else f"{state}.yaml")
+           for state, text in texts.items()}
+    base = own.get(DEFAULT_STATE)
+    if base is None:
+        return own
+    default_ids = {rule.id for rule in base.rules}
+    shadowed = [ConfigIssue(f"rule id '{rule.id}' is already used by default.yaml", Location(f"{state}.yaml", 1, 1))
+                for state, ruleset in own.items() if state != DEFAULT_STATE
+                for rule in ruleset.own_rules if rule.id in default_ids]
+    if shadowed:
+        raise ConfigError(shadowed)
+    return {state: r if state == DEFAULT_STATE else r.composed_with(base) for state, r in own.items()}
+
+
 def _shadowed_ids(base: CompiledRuleset, found: dict[str, CompiledRuleset], directory: Path) -> list[ConfigIssue]:
     """A state rule reusing a DEFAULT rule id would make traces and decision records ambiguous."""
     default_ids = {rule.id for rule in base.rules}

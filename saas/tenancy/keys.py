@@ -25,8 +25,12 @@ from saas.tenancy.auth_cache import AUTH_CACHE, AuthCache
 from saas.tenancy.models import ApiKey, KeyGeneration
 from saas.tenancy.scoping import TenantRepository
 
-Role = Literal["rating", "admin", "approver", "compliance"]
+Role = Literal["rating", "admin", "approver", "compliance", "platform", "platform-approver"]
 ROLES: tuple[str, ...] = get_args(Role)
+PLATFORM_TENANT = "_platform"
+"""The owner of platform keys and platform content (state rulesets). No tenant id can be it (the
+pattern requires a letter first), so a platform key's scope never includes a tenant's rows."""
+PLATFORM_ROLES = frozenset({"platform", "platform-approver"})
 KEY_PREFIX = "rk_"
 KEY_PATTERN = re.compile(r"^rk_(?P<key_id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})$")
 TENANT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
@@ -69,10 +73,13 @@ def _info(row: ApiKey) -> ApiKeyInfo:
 
 
 def _check_new_key(tenant_id: str, role: str, name: str) -> None:
-    if not TENANT_PATTERN.match(tenant_id):
+    if tenant_id != PLATFORM_TENANT and not TENANT_PATTERN.match(tenant_id):
         raise ValidationFailed(f"invalid tenant id {tenant_id!r}", path="tenant")
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}; roles: {', '.join(ROLES)}", path="role")
+    if (tenant_id == PLATFORM_TENANT) != (role in PLATFORM_ROLES):
+        raise ValidationFailed(f"roles {', '.join(sorted(PLATFORM_ROLES))} are for platform keys only, and a "
+                               "platform key has one of them", path="role")
     if not name.strip() or len(name) > 120:
         raise ValidationFailed("principal name must be 1 to 120 characters", path="name")
 

@@ -1,4 +1,5 @@
-"""Tenancy tables: API keys. Tenants themselves live in YAML (git), not in the database."""
+"""Tenancy tables: API keys, the key generation, and the register of tenants (their configuration
+itself is versioned content: ``saas.versioning``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class ApiKey(TenantOwned, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(40), nullable=False)
     secret_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    role: Mapped[str] = mapped_column(String(24), nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     created_at: Mapped[str] = mapped_column(String(32), nullable=False)
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -33,3 +34,14 @@ class KeyGeneration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TenantRow(Base):
+    """The platform's register of partner tenants (created by a platform key or the shipped files)."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(120), nullable=False)

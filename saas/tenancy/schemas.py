@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from saas.errors import field_error
+
 Feature = Literal["behavioral", "contextual", "phone_usage", "mileage"]
 KNOWN_FEATURES: tuple[str, ...] = ("behavioral", "contextual", "phone_usage", "mileage")
 TenantId = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]{1,40}$")]
@@ -26,7 +28,7 @@ def check_range(name: str, value: Decimal, lo: Decimal | int, hi: Decimal | int,
     above = value >= hi if hi_open else value > hi
     if below or above:
         left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
-        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value}")
+        raise field_error(name, f"{name} must be in {left}{lo}, {hi}{right}, got {value}")
 
 
 class Tier(Struct, forbid_unknown_fields=True, frozen=True):

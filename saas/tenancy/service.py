@@ -14,9 +14,9 @@ from typing import Protocol
 import msgspec
 
 from saas import canonical
-from saas.errors import ConfigIssue
+from saas.errors import ConfigError, ConfigIssue
 from saas.tenancy.schemas import TenantConfig
-from saas.yamlio import SourceMap, load_file
+from saas.yamlio import SourceMap, compose, decode, load_file
 
 
 class RulesetFacts(Protocol):
@@ -60,11 +60,32 @@ def load_tenants(
             continue
         checks = _file_name_issues(path, config, smap)
         if rulesets is not None:
-            checks += _ruleset_issues(config, smap, rulesets)
+            checks += ruleset_issues(config, smap, rulesets)
         issues.extend(checks)
         if not checks and not file_issues:
             tenants[config.id] = LoadedTenant(config, content_hash(config), str(path))
     return tenants, issues
+
+
+def parse_tenant(text: str, file: str, rulesets: Mapping[str, RulesetFacts] | None = None
+                 ) -> tuple[LoadedTenant | None, SourceMap | None, list[ConfigIssue]]:
+    """One configuration's text (an upload, or a file's): exactly the checks ``load_tenants`` runs on
+    a file, but the file-name rule, so an uploaded draft is accepted exactly when ``saas check``
+    would accept the same file. Raises nothing for bad input: the issues say what is wrong."""
+    try:
+        data, smap = compose(text, file)
+    except ConfigError as exc:
+        return None, None, exc.issues
+    if data is None:
+        return None, smap, [ConfigIssue("file is empty", smap.at(1, 1))]
+    config, issues = decode(data, smap, TenantConfig)
+    if config is None:
+        return None, smap, issues
+    if rulesets is not None:
+        issues += ruleset_issues(config, smap, rulesets)
+    if issues:
+        return None, smap, issues
+    return LoadedTenant(config, content_hash(config), file), smap, []
 
 
 def _file_name_issues(path: Path, config: TenantConfig, smap: SourceMap) -> list[ConfigIssue]:
@@ -74,7 +95,7 @@ def _file_name_issues(path: Path, config: TenantConfig, smap: SourceMap) -> list
                         smap.location("$.id"), "$.id", f"rename the file to {config.id}.yaml")]
 
 
-def _ruleset_issues(
+def ruleset_issues(
     config: TenantConfig, smap: SourceMap, rulesets: Mapping[str, RulesetFacts]
 ) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []

@@ -148,5 +148,9 @@ def check_period(period: str, today: dt.date | None = None) -> str | None:
 
 
 def previous_period(period: str) -> str:
+    """The month before, always ``YYYY-MM`` (the year zero-padded: before 1000 it was ``79-08``, which
+    the next call could not read; before year 1 there is no month, so the first month has none)."""
     year, month = int(period[:4]), int(period[5:])
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    if (year, month) <= (1, 1):
+        return "0000-12"
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"

@@ -18,9 +18,11 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.decisions import DecisionLog
+from saas.audit.snapshots import get_snapshot
 from saas.db import Database
 from saas.scoring.model import RiskModel
 from saas.scoring.selection import TenantModels
+from saas.tenancy.schemas import TenantConfig
 from saas.tenancy.service import LoadedTenant
 from saas.trips.api_schemas import previous_period
 from saas.trips.chunk import score_drivers
@@ -39,6 +41,9 @@ class RunParams:
     structure: dict[str, Any]
     explain: bool
     model_version: str
+    tenant_config: str
+    """The configuration version in force when the run started: every chunk maps with it, even if
+    another is deployed while the run goes on."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ async def _params(session: AsyncSession, tenant_id: str, run_id: str) -> RunPara
         if run.status == "queued":
             run.status = "running"
         found = RunParams(run.id, run.period, msgspec.json.decode(run.credibility), bool(run.explain),
-                          run.model_version)
+                          run.model_version, run.tenant_config)
         _RUNS[(tenant_id, run_id)] = found
         if len(_RUNS) > KEPT_RUNS:
             _RUNS.popitem(last=False)
@@ -89,10 +94,11 @@ async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant
     tenant_id = tenant.config.id
     async with db.session_scope() as session:
         run, row = await _start(session, tenant_id, run_id, chunk)
+        pinned = await pinned_config(session, tenant, run.tenant_config)
     written = row.written or 0
     if row.status == "running":
         try:
-            written = await _score(db, tenant, models.loaded(run.model_version), run, row, spread_override)
+            written = await _score(db, pinned, models.loaded(run.model_version), run, row, spread_override)
         except Exception as exc:
             delivery = await _failed_attempt(db, decisions, tenant, run_id, chunk, exc, final)
             if delivery is not None:
@@ -100,6 +106,25 @@ async def score_chunk(db: Database, decisions: DecisionLog, tenant: LoadedTenant
             raise
     async with decisions.transaction() as session:
         return await close_run(session, decisions, tenant, run_id), written
+
+
+_CONFIGS: OrderedDict[tuple[str, str], LoadedTenant] = OrderedDict()
+"""Per process: configuration versions pinned by runs, read once from their snapshots."""
+
+
+async def pinned_config(session: AsyncSession, tenant: LoadedTenant, version: str) -> LoadedTenant:
+    """The run's configuration: the one in force if it still is, else the pinned version's snapshot."""
+    if tenant.content_hash == version:
+        return tenant
+    key = (tenant.config.id, version)
+    found = _CONFIGS.get(key)
+    if found is None:
+        content = await get_snapshot(session, "tenant_config", version, tenant_id=tenant.config.id)
+        found = LoadedTenant(msgspec.json.decode(content, type=TenantConfig), version, f"version:{version}")
+        _CONFIGS[key] = found
+        if len(_CONFIGS) > KEPT_RUNS:
+            _CONFIGS.popitem(last=False)
+    return found
 
 
 class ChunkFailed(Exception):

@@ -71,6 +71,7 @@ async def _prepare_models(runtime: Any) -> None:
     """Load the tenants' pinned models from the registry and build every scoring view once, before
     the first job (a run's chunks score with the version the run pinned, and none pays a build)."""
     try:
+        await runtime.content.live.reload()  # the configurations and rulesets deployed, not the files
         await runtime.models.prepare(runtime.catalog.tenants.values(), warm_up=True)
     finally:
         await runtime.db.dispose()  # the jobs open their own engine on their own event loop

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from saas.trips.chunk_run import ChunkFailed, score_chunk
 from saas.webhooks.delivery import attempt, secret_of
 
 T = TypeVar("T")
+log = logging.getLogger("saas.jobs")
 
 
 class Tenants(Protocol):
@@ -61,6 +63,10 @@ class JobContext:
     """Drivers per chunk of a run this process plans itself (a scheduled firing): ``SAAS_CHUNK_DRIVERS``."""
     http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
     """Makes the client webhook deliveries are sent with (one per attempt)."""
+    refresh: Callable[[Database], Awaitable[bool]] | None = None
+    """A worker process's way to the deployed content: before each job, reload the tenants and
+    rulesets in force if a deploy moved them (one tiny read), so a worker follows a deploy within
+    a job's time. None where the process's own watcher keeps them fresh (API replicas, embedded)."""
 
 
 _factory: Callable[[], JobContext] | None = None
@@ -81,7 +87,19 @@ def run(work: Callable[[JobContext], Awaitable[T]]) -> T:
         _local.runner = asyncio.Runner()
         _local.context = _local.runner.run(_build())
     context: JobContext = _local.context
-    return _local.runner.run(work(context))
+    return _local.runner.run(_fresh(context, work))
+
+
+async def _fresh(ctx: JobContext, work: Callable[[JobContext], Awaitable[T]]) -> T:
+    if ctx.refresh is not None:
+        try:
+            if await ctx.refresh(ctx.db) and ctx.dispatcher.durable:
+                from saas.trips.schedule import ensure_scheduled  # schedule imports this module
+
+                ensure_scheduled(ctx.tenants, ctx.dispatcher)  # a deployed schedule reaches the scheduler
+        except Exception:  # the job still runs with what this process has; the next job retries
+            log.warning("could not refresh the deployed content before a job", exc_info=True)
+    return await work(ctx)
 
 
 async def _build() -> JobContext:

@@ -63,9 +63,10 @@ async def prepare(url: str, redis_url: str | None, roles: tuple[str, ...] = ("ra
 
 
 @contextmanager
-def serving(database_url: str, redis_url: str | None, count: int = 2, per_minute: int = 600) -> Iterator[list[str]]:
+def serving(database_url: str, redis_url: str | None, count: int = 2, per_minute: int = 600,
+            extra: dict[str, str] | None = None) -> Iterator[list[str]]:
     env = os.environ | {"SAAS_DATABASE_URL": database_url, "SAAS_REDIS_URL": redis_url or "",
-                        "SAAS_RATE_LIMIT_PER_MINUTE": str(per_minute), "PYTHONPATH": str(ROOT)}
+                        "SAAS_RATE_LIMIT_PER_MINUTE": str(per_minute), "PYTHONPATH": str(ROOT)} | (extra or {})
     logs = Path(tempfile.mkdtemp(prefix="saas-replicas-"))
     ports = [free_port() for _ in range(count)]
     processes = [subprocess.Popen([sys.executable, "-m", "saas.cli", "serve", "--port", str(port)], env=env,

@@ -18,11 +18,14 @@ from saas.db import Base, Database, downgrade_schema, upgrade_schema
 from tests.services import PostgresServer
 
 pytestmark = pytest.mark.integration
+HEAD = "0008"
 
 TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots", "rate_versions", "rate_version_events",
           "rate_deployments", "rate_test_runs", "rate_generation", "drivers", "trips", "scoring_runs",
           "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints",
-          "key_generation", "fairness_proxies", "fairness_reports", "fairness_gates", "fairness_signoffs"}
+          "key_generation", "content_versions", "content_events", "content_deployments", "content_test_runs",
+          "content_generation", "tenants", "fairness_proxies", "fairness_reports", "fairness_gates",
+          "fairness_signoffs"}
 
 
 async def schema_of(database: Database) -> tuple[set[str], str | None]:
@@ -39,7 +42,7 @@ async def round_trip(database: Database) -> None:
         await upgrade_schema(database)
         tables, version = await schema_of(database)
         assert tables == TABLES == set(Base.metadata.tables) & TABLES
-        assert version == "0008"
+        assert version == HEAD
         await downgrade_schema(database)
         assert (await schema_of(database))[0] == set()
         await upgrade_schema(database)
@@ -86,7 +89,7 @@ async def upgrade_with_data(database: Database) -> None:
                                        "VALUES ('ruleset', 'h', NULL, 'x', '2026-01-01T00:00:00.000000Z')"))
         before = await _rows(database)
         await upgrade_schema(database)
-        assert (await schema_of(database))[1] == "0008"
+        assert (await schema_of(database))[1] == HEAD
         assert await _rows(database) == before
         async with database.sessions() as session:
             assert (await authenticate(session, key)).tenant_id == "partner-a"

@@ -56,7 +56,18 @@ def test_problem_of_a_domain_error(exc: errors.SaasError, status: int, kind: str
         (status, kind, title, exc.detail, exc.path)
     body = msgspec.json.decode(msgspec.json.encode(problem))
     assert set(body) == {"type", "title", "status", "detail"} | ({"path"} if exc.path else set()) \
-        | ({"rule_id", "cite"} if kind == "quote-declined" else set())
+        | ({"rule_id", "cite"} if kind == "quote-declined" else set()) \
+        | ({"errors"} if kind == "config-error" else set())
+    if isinstance(exc, errors.ConfigError):  # every located issue, line and column as numbers
+        assert body["errors"] == [{"detail": i.message, **({"path": i.path} if i.path else {}),
+                                   **({"line": i.location.line, "col": i.location.col} if i.location else {}),
+                                   **({"hint": i.hint} if i.hint else {})} | _caret(i) for i in exc.issues]
+
+
+def _caret(issue: errors.ConfigIssue) -> dict[str, str]:
+    if issue.location is None or not issue.location.source_line:
+        return {}
+    return {"source": issue.location.source_line, "caret": issue.location.caret()}
 
 
 def test_declines_and_config_errors_carry_their_specifics() -> None:

@@ -39,12 +39,20 @@ async def test_demo_prints_keys_and_a_curl_that_prices_a_quote(tmp_path: Path) -
     header = words[words.index("-H") + 1]
     body = json.loads(words[words.index("-d") + 1])
 
+    pending = re.search(r"Pending: partner-a's surcharge cap 40 % → 20 % \((\d+) of 300 drivers' multipliers move\)",
+                        done.stdout)
+    assert pending is not None and int(pending.group(1)) > 0, done.stdout
+    diff = shlex.split(done.stdout[done.stdout.index("curl -s '", pending.end()):].split("\n")[0])
+
     runtime = Runtime.load(msgspec.structs.replace(load_settings(), database_url=url))
     await runtime.start()
     transport = httpx.ASGITransport(app=create_app(runtime.settings, runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
         name, _, value = header.partition(": ")
         response = await client.post("/v1/quotes", json=body, headers={name: value})
+        name, _, value = diff[diff.index("-H") + 1].partition(": ")
+        changes = await client.get(diff[2].replace("http://127.0.0.1:8000", ""), headers={name: value})
     await runtime.close()
     assert response.status_code == 201, response.text
     assert Decimal(response.json()["premium"]) > 0
+    assert changes.status_code == 200 and "pricing.max_surcharge 0.40 → 0.20" in changes.text, changes.text

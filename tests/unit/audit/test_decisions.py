@@ -17,6 +17,7 @@ from saas.audit.replay import SnapshotReader
 from saas.audit.schemas import NewEntry, Replayed
 from saas.audit.service import HeadRepository
 from saas.audit.snapshots import put_snapshot
+from saas.content.parts import Content
 from saas.db import Database
 from saas.errors import NotFound
 from saas.quote.schemas import Quote, Telematics
@@ -149,10 +150,12 @@ async def runtime(sqlite_database: Database) -> AsyncIterator[Runtime]:
     decisions.register("quote", QuoteReplayer(model))
     decisions.register("risk_score", RiskScoreReplayer(model))
     quotes = QuoteService(catalog, rates, model, decisions, code_version="test")
-    rt = Runtime(settings=settings, catalog=catalog, model=model, models=TenantModels(model), db=sqlite_database,
+    models = TenantModels(model)
+    rt = Runtime(settings=settings, catalog=catalog, model=model, models=models, db=sqlite_database,
                  rates=rates,
                  decisions=decisions, quotes=quotes, risk_scores=RiskScoreService(catalog, model, decisions),
                  rate_versions=RateVersions(decisions, rates, quotes),
+                 content=Content.assemble(decisions, catalog, quotes, models),
                  limiter=TenantRateLimiter(settings.rate_limit_per_minute), code_version="test")
     await rt.start(watch=False)  # snapshots, the shipped tables imported as versions, the cache loaded
     yield rt
