@@ -297,3 +297,33 @@ async def test_a_report_over_recorded_quotes_matches_them_by_reference(api: Api,
     assert empty.status_code == 409 and "no proxies" in empty.json()["detail"]
     both = await call(api, "POST", "/v1/fairness/reports", json={"period": PERIOD, "quotes_since": "2026-01-01"})
     assert both.status_code == 422 and both.json()["type"] == "validation-error"
+
+
+async def test_a_configuration_that_widens_the_gap_waits_for_a_compliance_signoff(api: Api, book: Book) -> None:
+    """A wider target spread stretches every multiplier, so the planted group's flagged gap grows.
+    (Not deployed after the sign-off: partner-a's configuration in force is every later module's.)"""
+    shipped = (ROOT / "tenants" / f"{TENANT}.yaml").read_text()
+    wider = shipped.replace("target_spread: 0.30", "target_spread: 0.45")
+    assert wider != shipped
+    drafted = await call(api, "POST", "/v1/config-versions", "admin", json={"yaml": wider, "message": "spread"})
+    assert drafted.status_code == 201, drafted.text
+    version = drafted.json()["id"]
+    tested = await call(api, "POST", f"/v1/config-versions/{version}/test", "admin", json={})
+    assert tested.status_code == 200, tested.text
+    assert any("compliance sign-off" in note for note in tested.json()["result"]["notes"]), tested.json()
+    gate = (await call(api, "GET", f"/v1/config-versions/{version}/fairness", "approver")).json()
+    changes = {(c["outcome"], c["group"], c["change"]) for c in gate["result"]["changes"]}
+    assert ("multiplier", "hispanic", "widened") in changes, gate["result"]["changes"]
+    widened = next(c for c in gate["result"]["changes"] if c["outcome"] == "multiplier")
+    assert widened["after"] > widened["before"] > 0.05
+    assert (await call(api, "POST", f"/v1/config-versions/{version}/approve", "approver")).status_code == 200
+    refused = await call(api, "POST", f"/v1/config-versions/{version}/deploy", "admin",
+                         json={"effective_date": "2031-03-18"})
+    assert refused.status_code == 409 and "fairness" in refused.json()["detail"], refused.text
+    signed = await call(api, "POST", f"/v1/config-versions/{version}/fairness-signoff",
+                        json={"reason": "the wider spread follows the filed loss study"})
+    assert signed.status_code == 201 and signed.json()["subject"] == f"tenant_config:{version}"
+    again = (await call(api, "GET", f"/v1/config-versions/{version}/fairness")).json()
+    assert again["signed_off"] and again["signoff_id"] == signed.json()["id"]
+    twice = await call(api, "POST", f"/v1/config-versions/{'0' * 64}/fairness-signoff", json={"reason": "x"})
+    assert twice.status_code == 404
