@@ -11,8 +11,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -327,3 +332,31 @@ async def test_a_configuration_that_widens_the_gap_waits_for_a_compliance_signof
     assert again["signed_off"] and again["signoff_id"] == signed.json()["id"]
     twice = await call(api, "POST", f"/v1/config-versions/{'0' * 64}/fairness-signoff", json={"reason": "x"})
     assert twice.status_code == 404
+
+
+def saas(api: Api, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAAS_DATABASE_URL": api.runtime.settings.database_url}
+    return subprocess.run([sys.executable, "-m", "saas.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+async def test_the_cli_imports_proxies_and_writes_a_report(api: Api, book: Book, tmp_path: Path) -> None:
+    upload = tmp_path / "proxies.csv"
+    upload.write_bytes(proxies_csv(book.drivers[:5]))
+    done = saas(api, "fairness", "proxies", "import", str(upload), "--tenant", TENANT, "--actor", "ana")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["drivers"] == 5
+    out = tmp_path / "report.csv"
+    done = saas(api, "fairness", "report", "--tenant", TENANT, "--period", PERIOD, "--format", "csv",
+                "--output", str(out), "--actor", "ana")
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("scope,outcome,group,figure,value,upper\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"driver_id,surname,zip\n{book.drivers[0].driver_id},Olson,5600\n")
+    refused = saas(api, "fairness", "proxies", "import", str(bad), "--tenant", TENANT)
+    assert refused.returncode == 1 and "error: '5600' is not a ZIP code" in refused.stderr, refused.stderr
+    async with api.owner.sessions() as session:
+        actors = (await session.execute(text(
+            "SELECT payload FROM audit_entries WHERE tenant_id = :t AND kind = 'fairness_report'"),
+            {"t": TENANT})).scalars().all()
+    assert any('"actor":"ana"' in p for p in actors)
