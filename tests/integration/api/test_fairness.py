@@ -1,9 +1,11 @@
-"""Fairness testing over HTTP on PostgreSQL, on a synthetic book with a planted disparity.
+"""Fairness testing over HTTP on PostgreSQL, on synthetic books with and without a planted disparity.
 
-partner-a's drivers with Hispanic surnames in Rio Grande Valley ZIPs drive about 40 % of their miles
-late at night in 2026-06 (planted) and like everyone else in 2026-05 (clean). The report of June
-must find the multiplier gap and name late-night miles as its driver; May must raise no flag; the
-figures must agree with an independent pandas/statsmodels computation from the stored rows.
+In one book of partner-a (TX) the drivers with Hispanic surnames in Rio Grande Valley ZIPs drive
+15-30 % of their miles late at night (everyone else under 1.5 %), in May and June 2026 (planted); in
+another book of other drivers, scored in March and April, nobody does (clean). The June report must
+find the multiplier gap and name late-night miles as its driver, with May in its trend; April's must
+raise no flag; the figures must agree with an independent pandas/statsmodels computation from the
+stored rows. Only partner-a's driver count grows here (later modules count partner-b's and fleet-co's).
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from tests.fairness_data import BookDriver, drivers, month, proxies_csv
 from tests.integration.api.conftest import Api
 
 pytestmark = pytest.mark.integration
-TENANT, CLEAN_TENANT = "partner-a", "partner-b"
-MONTHS = ("2026-05", "2026-06")
+TENANT = "partner-a"
+MONTHS, CLEAN_MONTHS = ("2026-05", "2026-06"), ("2026-03", "2026-04")
 PERIOD = MONTHS[-1]
 TERMINAL = {"completed", "completed_with_failures", "failed"}
 
@@ -64,7 +66,8 @@ async def score_month(api: Api, tenant: str, period: str) -> None:
     assert run["status"] == "completed", run
 
 
-async def scored_book(api: Api, tenant: str, planted: str | None) -> tuple[list[BookDriver], dict[str, Any]]:
+async def scored_book(api: Api, tenant: str, planted: str | None,
+                      months: tuple[str, str]) -> tuple[list[BookDriver], dict[str, Any]]:
     """Drivers, their proxies, two scored months and the report of the second."""
     people = drivers(f"f{uuid.uuid4().hex[:5]}", {"white": 110, "hispanic": 110, "black": 40})
     for d in people:
@@ -74,20 +77,20 @@ async def scored_book(api: Api, tenant: str, planted: str | None) -> tuple[list[
     imported = await call(api, "POST", "/v1/fairness/proxies", tenant=tenant, content=proxies_csv(people))
     assert imported.status_code == 200, imported.text
     assert imported.json()["drivers"] == len(people) and imported.json()["unresolved"] == []
-    for seed, period in enumerate(MONTHS):
+    for seed, period in enumerate(months):
         trips = month(people, period, planted=planted, seed=seed)
         uploaded = await call(api, "POST", "/v1/trips", "rating", tenant, json={"trips": trips})
         assert uploaded.status_code == 200 and not uploaded.json().get("errors"), uploaded.text
         await score_month(api, tenant, period)
-    created = await call(api, "POST", "/v1/fairness/reports", tenant=tenant, json={"period": PERIOD})
+    created = await call(api, "POST", "/v1/fairness/reports", tenant=tenant, json={"period": months[-1]})
     assert created.status_code == 201, created.text
     return people, created.json()
 
 
 @pytest.fixture(scope="module")
 async def book(api: Api) -> Book:
-    people, report = await scored_book(api, TENANT, "hispanic")
-    _, clean = await scored_book(api, CLEAN_TENANT, None)
+    people, report = await scored_book(api, TENANT, "hispanic", MONTHS)
+    _, clean = await scored_book(api, TENANT, None, CLEAN_MONTHS)  # after: not in the planted report's trend
     return Book(people, report, clean)
 
 
