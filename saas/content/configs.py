@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.snapshots import put_snapshot
@@ -22,9 +21,9 @@ from saas.content.config_diff import ConfigDiff, diff_configs, render_text
 from saas.content.kinds import Parsed
 from saas.content.reprice import QuoteImpact, premiums, quote_impact, recorded_quotes
 from saas.errors import ConfigError, ConfigIssue, Conflict, ModelError
+from saas.rates.impact import ScenarioError
 from saas.rating.quoting import QuoteService
 from saas.scoring.mapping_batch import map_scores_columns
-from saas.scoring.model import RiskModel
 from saas.scoring.selection import TenantModels
 from saas.tenancy.keys import Principal
 from saas.tenancy.schemas import TenantConfig
@@ -111,23 +110,32 @@ class ConfigKind:
             model = self.models.loaded(book.run.model_version)
             drivers = remap_book(book.run.period, book.run.id, book.drivers, book.risks, book.previous_tenths,
                                  book.has_previous, current.config, draft.config, model)
-            notes += await self._fairness(session, who, row, book.drivers, book.risks, current, draft, model)
         scenarios = await recorded_quotes(session, who.tenant_id, count=request.recent_quotes,
                                           since=request.quotes_since)
         old = premiums(self.quotes, current, scenarios, self.catalog.rulesets)
         new = premiums(self.quotes, draft, scenarios, self.catalog.rulesets)
+        if self.fairness is not None:
+            before, after = self._book_outcomes(book, current, draft) if book is not None else ({}, {})
+            before["premium"], after["premium"] = (_by_reference(scenarios, prices) for prices in (old, new))
+            notes += await self._fairness(session, who, row, before, after)
         return ConfigTest(current.content_hash, drivers, quote_impact(old, new), notes)
 
-    async def _fairness(self, session: AsyncSession, who: Principal, row: ContentVersionRow, drivers: list[str],
-                        risks: np.ndarray, current: LoadedTenant, draft: LoadedTenant, model: RiskModel) -> list[str]:
-        """The book's multipliers and safety scores (this month, unsmoothed) before and after, through
-        the fairness gate; a note when the change waits for a compliance sign-off."""
-        if self.fairness is None:
-            return []
-        old, new = (map_scores_columns(risks, t.config.pricing, model) for t in (current, draft))
-        before, after = ({"multiplier": dict(zip(drivers, (m.multiplier_micros / 1e6).tolist(), strict=True)),
-                          "safety_score": dict(zip(drivers, (m.safety_tenths / 10).tolist(), strict=True))}
-                         for m in (old, new))
+    def _book_outcomes(self, book: Any, current: LoadedTenant, draft: LoadedTenant
+                       ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """The last run's drivers re-mapped both ways: multiplier and this month's safety score."""
+        model = self.models.loaded(book.run.model_version)
+        sides = []
+        for tenant in (current, draft):
+            mapped = map_scores_columns(book.risks, tenant.config.pricing, model)
+            sides.append({"multiplier": dict(zip(book.drivers, (mapped.multiplier_micros / 1e6).tolist(), strict=True)),
+                          "safety_score": dict(zip(book.drivers, (mapped.safety_tenths / 10).tolist(), strict=True))})
+        return sides[0], sides[1]
+
+    async def _fairness(self, session: AsyncSession, who: Principal, row: ContentVersionRow,
+                        before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> list[str]:
+        """Outcomes before and after through the fairness gate; a note when the change waits for a
+        compliance sign-off."""
+        assert self.fairness is not None
         result = await self.fairness.gate(who.tenant_id, before, after)
         if result is None:
             return []
@@ -142,3 +150,9 @@ class ConfigKind:
 
     def render_diff(self, diff: ConfigDiff) -> str:
         return render_text(diff)
+
+
+def _by_reference(scenarios: list[tuple[str, Any]], prices: dict[str, Any]) -> dict[str, float]:
+    """Recorded quotes' premiums by the quote's ``reference`` (the partner's driver id), where priced."""
+    return {quote.reference: float(prices[key]) for key, quote in scenarios
+            if quote.reference and key in prices and not isinstance(prices[key], ScenarioError)}

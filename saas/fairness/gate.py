@@ -13,24 +13,27 @@ from threadpoolctl import threadpool_limits
 
 from saas.fairness.census import GROUPS, VINTAGE
 from saas.fairness.report import Book, Outcome, flags_of, outcome_figures
-from saas.fairness.schemas import Flag, GateChange, GateResult
+from saas.fairness.schemas import Flag, GateChange, GateResult, OutcomeFigures
 
 Outcomes = Mapping[str, Mapping[str, float]]
 """outcome name → driver id (or quote reference) → value, e.g. {"premium": {"d1": 812.40, ...}}."""
 LOWER_IS_ADVERSE = frozenset({"safety_score"})
 
 
-def gate_book(outcomes: Outcomes, proxies: Mapping[str, np.ndarray]) -> Book:
-    """The drivers present in every outcome and with a proxy, in a fixed order."""
-    ids = sorted(set.intersection(*(set(v) for v in outcomes.values())) & set(proxies)) if outcomes else []
+def gate_book(name: str, before: Mapping[str, float], after: Mapping[str, float],
+              proxies: Mapping[str, np.ndarray]) -> tuple[Book, Book]:
+    """One outcome's drivers present before, after and with a proxy, in a fixed order, both ways
+    (outcomes may cover different drivers: a book's multipliers, recorded quotes' premiums)."""
+    ids = sorted(set(before) & set(after) & set(proxies))
     P = np.array([proxies[d] for d in ids]).reshape(len(ids), len(GROUPS))
-    columns = []
-    for name, values in sorted(outcomes.items()):
+    books = []
+    for values in (before, after):
         y = np.array([values[d] for d in ids], dtype=np.float64)
-        columns.append(Outcome(name, y, adverse_when="lower" if name in LOWER_IS_ADVERSE else "higher"))
+        columns = [Outcome(name, y, adverse_when="lower" if name in LOWER_IS_ADVERSE else "higher")]
         if name == "multiplier":
             columns.append(Outcome("surcharged", (y > 1).astype(np.float64), binary=True))
-    return Book(P, columns, len(ids), {})
+        books.append(Book(P, columns, len(ids), {}))
+    return books[0], books[1]
 
 
 def _key(flag: Flag) -> tuple[str, str, str]:
@@ -57,9 +60,16 @@ def changes_of(before: list[Flag], after: list[Flag]) -> list[GateChange]:
 
 def evaluate(before: Outcomes, after: Outcomes, proxies: Mapping[str, np.ndarray], reference: str) -> GateResult:
     ref = GROUPS.index(reference)
-    old, new = gate_book(before, proxies), gate_book(after, proxies)
+    fig_old: list[OutcomeFigures] = []
+    fig_new: list[OutcomeFigures] = []
+    drivers: set[str] = set()
     with threadpool_limits(1, user_api="blas"):  # as in report.build_report
-        fig_old, fig_new = outcome_figures(old, ref, full=False), outcome_figures(new, ref, full=False)
+        for name in sorted(set(before) & set(after)):
+            old, new = gate_book(name, before[name], after[name], proxies)
+            drivers |= set(before[name]) & set(after[name]) & set(proxies)
+            if len(old.P):
+                fig_old += outcome_figures(old, ref, full=False)
+                fig_new += outcome_figures(new, ref, full=False)
     flags_old, flags_new = flags_of(fig_old), flags_of(fig_new)
     changes = changes_of(flags_old, flags_new)
-    return GateResult(len(new.P), fig_old, fig_new, flags_old, flags_new, changes, bool(changes), VINTAGE)
+    return GateResult(len(drivers), fig_old, fig_new, flags_old, flags_new, changes, bool(changes), VINTAGE)
