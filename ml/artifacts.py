@@ -3,8 +3,11 @@
 A directory holds the booster (xgboost's own JSON), the preprocessing parameters (medians, means,
 scales: the fitted imputer and scaler reduced to numbers; categorical features' kinds and training
 categories), ``meta.json`` (baseline, distribution stats, a quantile sketch for percentiles, training
-bins for drift) and ``metrics.json``. The model version is the sha256 over these files, so anything
-a decision depended on changes the version.
+bins for drift) and ``metrics.json``. The model version is the sha256 over the files that decide a
+prediction (booster, preprocessing, meta with the stats the mapping reads, calibration), so anything
+a decision depended on changes the version, and nothing else does: ``metrics.json`` is an
+evaluation report whose last digits follow the processor's floating-point order, and the same
+booster retrained on another machine must keep its version.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ META_FILE = "meta.json"
 METRICS_FILE = "metrics.json"
 CALIBRATION_FILE = "calibration.json"
 ARTIFACT_FILES: tuple[str, ...] = (BOOSTER_FILE, PREPROCESS_FILE, META_FILE, METRICS_FILE)
-"""The files every model directory must hold; ``calibration.json`` is optional and hashed when present."""
+"""The files every model directory must hold; ``calibration.json`` is optional."""
+PREDICTION_FILES: tuple[str, ...] = (BOOSTER_FILE, PREPROCESS_FILE, META_FILE)
+"""The files that decide a score, hashed into the model version (with ``calibration.json`` when present)."""
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 
 
@@ -129,9 +134,25 @@ def write_artifacts(directory: Path, booster: xgb.Booster, preprocess: Preproces
 
 
 def model_version(directory: Path) -> str:
-    """sha256 over the artifact files (name and bytes, in a fixed order), first 16 hex digits."""
+    """sha256 over the files that decide a prediction (name and bytes, fixed order), first 16 hex digits.
+    Retraining with the same data and seed gives the same version on any processor."""
+    return _digest(directory, PREDICTION_FILES)
+
+
+def legacy_model_version(directory: Path) -> str:
+    """The version as computed until 2026-12, which also hashed ``metrics.json``. Decisions recorded
+    then pin this id (the shipped de5ffc1727d66f89, for one), so a registered bundle answers to it."""
+    return _digest(directory, ARTIFACT_FILES)
+
+
+def version_ids(directory: Path) -> tuple[str, str]:
+    """Every id the directory's model answers to: today's version first, then the legacy one."""
+    return model_version(directory), legacy_model_version(directory)
+
+
+def _digest(directory: Path, files: Sequence[str]) -> str:
     digest = hashlib.sha256()
-    names = [*ARTIFACT_FILES, *([CALIBRATION_FILE] if (directory / CALIBRATION_FILE).exists() else [])]
+    names = [*files, *([CALIBRATION_FILE] if (directory / CALIBRATION_FILE).exists() else [])]
     for name in names:
         digest.update(name.encode() + b"\0")
         digest.update((directory / name).read_bytes())

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from ml import cli_scoring
-from ml.cli_tables import add_table_options, load_frame, model_dir
+from ml.cli_tables import FRESH_ROWS, add_table_options, load_frame, model_dir
 
 TARGET_COLUMN = "target_risk"
 """The synthetic generator's label (``ml.synth.TARGET_COLUMN``), named here so that building the
@@ -48,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="xgboost parameter over the objective's defaults; repeatable")
     train.add_argument("--search", type=int, default=0, metavar="N",
                        help="count:poisson: random-search N parameter sets on a tuning slice of the learning rows")
+    train.add_argument("--fresh-rows", type=int, metavar="N",
+                       help=f"synthetic: also judge the model on N new generator rows (default {FRESH_ROWS}; 0: no)")
     train.add_argument("--model-dir", type=Path, help="artifact directory (default SAAS_MODEL_DIR)")
     train.add_argument("--force-retrain", action="store_true", help="overwrite existing artifacts")
     train.add_argument("--no-register", dest="register", action="store_false",
@@ -84,7 +86,9 @@ def run_train(args: argparse.Namespace) -> int:
                              seed=args.seed, params=params, test_rows=args.test_rows,
                              exclude=[args.exposure_col, *args.exclude])
     else:
-        train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col, params=params or None)
+        fresh_rows = args.fresh_rows if args.fresh_rows is not None else FRESH_ROWS if args.data is None else 0
+        train_risk_model(frame, directory, seed=args.seed, target_column=args.target_col, params=params or None,
+                         fresh_rows=fresh_rows)
     if args.register:
         from saas.scoring.cli import register_directory
 

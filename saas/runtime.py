@@ -174,4 +174,6 @@ def install_jobs(settings: Settings, catalog: Catalog, models: TenantModels,
                                refresh=refresh)
 
     jobs.install(context)
+    if isinstance(dispatcher, ThreadDispatcher):
+        dispatcher.context = context
     return dispatcher

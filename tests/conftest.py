@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from saas.db import Database, upgrade_schema
 from tests.services import PostgresServer, RedisServer
+
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
+"""Hypothesis's per-example deadline (200 ms) and its too-slow health check time the machine, not
+the property: on a loaded machine they failed tests whose every example held. Examples and seeds
+stay Hypothesis's own; a test may still set ``max_examples``."""
 
 
 @pytest.fixture(scope="session")

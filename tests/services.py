@@ -17,7 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-STARTUP_TIMEOUT_S = 30.0
+from tests.waiting import LOADED
+
+STARTUP_TIMEOUT_S = 30.0 * LOADED
+"""A server accepting connections (a second or two idle; initdb and start under full load take longer)."""
 
 
 def free_port() -> int:

@@ -11,8 +11,6 @@ imported) keeps the shipped files' content, so a process always has something to
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -32,9 +30,9 @@ from saas.tenancy.models import TenantRow
 from saas.tenancy.schemas import TenantConfig
 from saas.tenancy.service import LoadedTenant
 from saas.versioning.models import ContentDeployment, ContentGeneration, ContentVersionRow
+from saas.versioning.watch import POLL_SECONDS, Poller
 
 log = logging.getLogger("saas.content")
-POLL_SECONDS = 1.0
 ACTIVE: dict[bool, Any] = {
     False: select(ContentDeployment.tenant_id, ContentDeployment.kind, ContentDeployment.scope,
                   ContentDeployment.effective_date, ContentVersionRow.id, ContentVersionRow.content)
@@ -51,7 +49,7 @@ class LiveContent:
     def __init__(self, db: Database, catalog: Catalog, models: TenantModels) -> None:
         self.db, self.catalog, self.models = db, catalog, models
         self.day: dt.date | None = None
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher = Poller(self.refresh, "content-watch")
 
     async def generation(self, db: Database | None = None) -> int:
         async with (db or self.db).sessions() as session:
@@ -106,19 +104,7 @@ class LiveContent:
                 await put_snapshot(session, "ruleset", msgspec.json.encode(snap).decode(), hash=version_of(ruleset))
 
     def watch(self, interval: float = POLL_SECONDS) -> None:
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.get_running_loop().create_task(self._poll(interval), name="content-watch")
-
-    async def _poll(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:  # a database blip must not end the watcher; the next poll retries
-                log.warning("could not refresh the deployed content", exc_info=True)
+        self._watcher.start(interval)
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await self._watcher
+        await self._watcher.stop()

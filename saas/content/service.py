@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from saas.audit.decisions import DecisionLog
 from saas.clock import utc_timestamp
 from saas.content.kinds import Kind
-from saas.errors import Conflict, ValidationFailed
+from saas.errors import Conflict
 from saas.tenancy.keys import Principal
 from saas.versioning.gate import FairnessGate, subject
-from saas.versioning.lifecycle import Lifecycle, transition
+from saas.versioning.lifecycle import Lifecycle, not_in_past, transition
 from saas.versioning.models import ContentTestRun, ContentVersionRow
 from saas.versioning.schemas import Author, DeployRequest, TestRequest, VersionSummary
 from saas.versioning.store import ContentStore, TestRuns
@@ -100,9 +100,7 @@ class ContentVersions:
 
         def dates_for(_: ContentVersionRow) -> dict[str, dt.date]:
             date = request.effective_date or today
-            if date < today:
-                raise ValidationFailed(f"effective_date {date} is in the past; deployments never rewrite history",
-                                       path="$.effective_date")
+            not_in_past({"effective_date": date}, today)
             return {"all": date}
 
         return summary(await self.lifecycle.deploy(who, version_id, dates_for))

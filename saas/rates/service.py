@@ -34,7 +34,7 @@ from saas.rating.schemas import RateTableSpec
 from saas.tenancy.keys import Principal
 from saas.versioning import lifecycle
 from saas.versioning.gate import FairnessGate, subject
-from saas.versioning.lifecycle import Lifecycle
+from saas.versioning.lifecycle import Lifecycle, not_in_past
 
 KINDS = ("new", "renewal")
 
@@ -132,10 +132,7 @@ class RateVersions:
         def dates_for(row: RateVersionRow) -> dict[str, dt.date]:
             new = request.effective_date or max(today, row.effective_date)
             renewal = request.renewal_effective_date or new
-            for name, date in (("effective_date", new), ("renewal_effective_date", renewal)):
-                if date < today:
-                    raise ValidationFailed(f"{name} {date} is in the past; deployments never rewrite history",
-                                           path=f"$.{name}")
+            not_in_past({"effective_date": new, "renewal_effective_date": renewal}, today)
             return {"new": new, "renewal": renewal}
 
         return summary(await self.lifecycle.deploy(who, version_id, dates_for))

@@ -9,11 +9,8 @@ process reloads at once. So another replica rates with a new deployment within a
 
 from __future__ import annotations
 
-import asyncio
 import bisect
-import contextlib
 import datetime as dt
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +23,7 @@ from saas.errors import Conflict, RatingError
 from saas.rates.models import RateDeployment, RateGeneration, RateVersionRow
 from saas.rating.lookups import RateTable, compile_table
 from saas.rating.schemas import RateTableSpec
-
-log = logging.getLogger("saas.rates")
+from saas.versioning.watch import POLL_SECONDS, Poller
 
 ACTIVE_DEPLOYMENTS: dict[bool, Any] = {
     False: select(RateDeployment.tenant_id, RateDeployment.state, RateDeployment.product, RateDeployment.kind,
@@ -41,8 +37,6 @@ ACTIVE_DEPLOYMENTS: dict[bool, Any] = {
 """Every tenant's active deployments, the one cross-tenant read of this cache. On PostgreSQL (True)
 row security hides them until a tenant is set, so the same query runs as the ``SECURITY DEFINER``
 function ``saas_active_deployments`` (migration 0004)."""
-POLL_SECONDS = 1.0
-"""How often a process checks the deploy generation: the bound on how stale another replica is."""
 Key = tuple[str, str, str, str]
 """(tenant, state, product, transaction kind)."""
 
@@ -62,7 +56,7 @@ class DeployedRates:
         self.generation = -1
         self._by_key: dict[Key, list[InForce]] = {}
         self._tables: dict[str, RateTable] = {}
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher = Poller(self.refresh, "rate-watch")
 
     def table_in_effect(self, tenant_id: str, state: str, product: str, on: dt.date,
                         transaction: str = "new") -> RateTable:
@@ -112,19 +106,7 @@ class DeployedRates:
 
     def watch(self, interval: float = POLL_SECONDS) -> None:
         """Poll the generation in the background of this event loop (API replicas and workers)."""
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.get_running_loop().create_task(self._poll(interval), name="rate-watch")
-
-    async def _poll(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:  # a database blip must not end the watcher; the next poll retries
-                log.warning("could not refresh deployed rate versions", exc_info=True)
+        self._watcher.start(interval)
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await self._watcher
+        await self._watcher.stop()

@@ -23,7 +23,8 @@ def pinned(tenants: Iterable[LoadedTenant]) -> bool:
 
 
 def directory_models(directories: Iterable[Path]) -> dict[str, list[str]]:
-    """Version → feature names of every model directory given (a model dir, or a dir of model dirs)."""
+    """Version → feature names of every model directory given (a model dir, or a dir of model dirs),
+    under each id the model answers to (a pin written before 2026-12 names the legacy one)."""
     from ml import artifacts  # heavy (xgboost): only when a tenant pins a model
 
     found: dict[str, list[str]] = {}
@@ -31,7 +32,8 @@ def directory_models(directories: Iterable[Path]) -> dict[str, list[str]]:
         candidates = [directory] if artifacts.artifacts_present(directory) else sorted(directory.iterdir())
         for each in candidates:
             if each.is_dir() and artifacts.artifacts_present(each):
-                found[artifacts.model_version(each)] = list(artifacts.read_preprocess(each).feature_names)
+                for version in artifacts.version_ids(each):
+                    found[version] = list(artifacts.read_preprocess(each).feature_names)
     return found
 
 

@@ -35,12 +35,17 @@ _CACHE_LOCK = threading.Lock()
 class RiskModel:
     """A loaded model directory. Immutable after load, safe to share between threads."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, version: str | None = None) -> None:
+        """``version``: the id the model was asked for (the registry's), today's or the legacy one
+        that decisions recorded before 2026-12 pin; it must be one the files hash to."""
         if not artifacts.artifacts_present(directory):
             raise ModelError(f"no model artifacts in {directory} (expected {', '.join(artifacts.ARTIFACT_FILES)})")
+        ids = artifacts.version_ids(directory)
+        if version is not None and version not in ids:
+            raise ModelError(f"the artifacts in {directory} do not hash to model {version}")
         pre, meta = artifacts.read_preprocess(directory), artifacts.read_meta(directory)
         self.directory = directory
-        self.version: str = artifacts.model_version(directory)
+        self.version: str = version or ids[0]
         self.feature_names: tuple[str, ...] = tuple(pre.feature_names)
         self.objective = meta.objective
         self.baseline: float = meta.baseline_risk

@@ -6,7 +6,9 @@ every older replay. Now each version's artifact files live in the content-addres
 table (kind ``model``, shared by all tenants), written by ``saas ml register DIR`` and at start-up
 for the serving model. Loading a version writes its files to a local cache directory and loads
 them with the same code as any model directory, after checking they hash to the version asked
-for. Loaded models are kept per process in a small LRU, since replays cluster by version.
+for: today's version (``ml.artifacts.model_version``) or, for a bundle registered before 2026-12,
+the legacy one that also hashed ``metrics.json`` and that its decisions pin. Loaded models are
+kept per process in a small LRU, since replays cluster by version.
 """
 
 from __future__ import annotations
@@ -99,9 +101,9 @@ class ModelRegistry:
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in bundle.files.items():
             (directory / name).write_text(text, encoding="utf-8")
-        if artifacts.model_version(directory) != version:
+        if version not in artifacts.version_ids(directory):
             raise ModelError(f"registered artifacts of model {version} do not hash to their version")
-        model = RiskModel.load(directory)
+        model = RiskModel(directory, version)  # a legacy id stays the model's name: replays compare it
         self.keep(model)
         return model
 

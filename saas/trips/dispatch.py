@@ -109,6 +109,8 @@ class ThreadDispatcher:
         self.tasks: queue.Queue[Callable[[], object]] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.context: Callable[[], jobs.JobContext] | None = None
+        """The assembly's job context for this dispatcher's thread (else the process's installed one)."""
 
     def _ensure_thread(self) -> None:
         with self.lock:
@@ -117,6 +119,8 @@ class ThreadDispatcher:
                 self.thread.start()
 
     def _work(self) -> None:
+        if self.context is not None:
+            jobs.bind(self.context)
         while True:
             task = self.tasks.get()
             try:

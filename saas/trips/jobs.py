@@ -79,13 +79,20 @@ def install(factory: Callable[[], JobContext]) -> None:
     _factory = factory
 
 
+def bind(factory: Callable[[], JobContext]) -> None:
+    """This thread's jobs use ``factory``'s context: an embedded runtime's own job thread, so two
+    runtimes in one process (tests, tools) each run their jobs against their own database."""
+    _local.factory = factory
+
+
 def run(work: Callable[[JobContext], Awaitable[T]]) -> T:
     """Run ``work`` on this thread's event loop with this thread's context (both kept for reuse)."""
-    if _factory is None:
+    factory = getattr(_local, "factory", None) or _factory
+    if factory is None:
         raise RuntimeError("no job context installed: start jobs through `saas worker` or the app")
     if getattr(_local, "runner", None) is None:
         _local.runner = asyncio.Runner()
-        _local.context = _local.runner.run(_build())
+        _local.context = _local.runner.run(_build(factory))
     context: JobContext = _local.context
     return _local.runner.run(_fresh(context, work))
 
@@ -102,9 +109,8 @@ async def _fresh(ctx: JobContext, work: Callable[[JobContext], Awaitable[T]]) ->
     return await work(ctx)
 
 
-async def _build() -> JobContext:
-    assert _factory is not None
-    return _factory()
+async def _build(factory: Callable[[], JobContext]) -> JobContext:
+    return factory()
 
 
 def score_chunk_job(tenant_id: str, run_id: str, chunk: int) -> dict[str, Any]:

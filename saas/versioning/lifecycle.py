@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from saas.audit.decisions import DecisionLog
 from saas.audit.schemas import NewEntry
-from saas.errors import Conflict, Forbidden
+from saas.errors import Conflict, Forbidden, ValidationFailed
 from saas.tenancy.keys import Principal
 
 Dates = Mapping[str, dt.date]
@@ -77,6 +77,14 @@ async def transition(decisions: DecisionLog, session: AsyncSession, store: Store
     store.add_event(row, action, status, who, note)
     entry = store.entry(row, action, status, who, note, dates or {}, test_run_id)
     await decisions.record_in(session, who.tenant_id, [entry])
+
+
+def not_in_past(dates: Mapping[str, dt.date], today: dt.date) -> None:
+    """Deployments never rewrite history: every date (by its request field name) is today or later."""
+    for name, date in dates.items():
+        if date < today:
+            raise ValidationFailed(f"{name} {date} is in the past; deployments never rewrite history",
+                                   path=f"$.{name}")
 
 
 def require(row: Version, allowed: str | tuple[str, ...], action: str) -> None:

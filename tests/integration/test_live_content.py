@@ -23,12 +23,12 @@ import msgspec
 import pytest
 from sqlalchemy import text
 
-from saas.content.live import POLL_SECONDS
 from saas.db import Database
 from saas.quote.examples import EXAMPLE_QUOTE
 from saas.runtime import Runtime
 from saas.settings import ROOT, load_settings
 from saas.trips.api_schemas import DriverRequest
+from saas.versioning.watch import POLL_SECONDS
 from tests.integration.replicas import Replicas, prepare, serving
 from tests.services import PostgresServer
 from tests.trips_data import PERIOD, month_of_trips

@@ -13,9 +13,11 @@ import pytest
 
 from saas.db import Database
 from saas.quote.examples import EXAMPLE_QUOTE
+from saas.tenancy.auth_cache import REVOCATION_CHECK_SECONDS
 from saas.tenancy.keys import revoke_key
 from tests.integration.replicas import Replicas, prepare, serving
 from tests.services import PostgresServer
+from tests.waiting import LOADED, until
 
 pytestmark = pytest.mark.integration
 
@@ -45,9 +47,14 @@ def risk_body(drivers: int) -> dict[str, object]:
 
 
 async def test_a_revoked_key_stops_working_on_every_replica_within_a_second(replicas: Replicas) -> None:
+    """Every request sent once ``REVOCATION_CHECK_SECONDS`` and one round trip have passed since the
+    revocation is refused: a replica reads the key generation again before trusting its cache that
+    long after its last read (which may have started just before the revocation committed and taken
+    up to a round trip). The round trip is the slowest this test measured, so a loaded machine
+    widens the bound by exactly as much as it slows the replicas."""
     key = replicas.keys[("partner-a", "compliance")]
     headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=30 * LOADED) as client:
         for url in replicas.urls:  # both replicas have the key in their authentication cache
             assert (await client.get(f"{url}/v1/audit/verify", headers=headers)).status_code == 200
         database = Database(replicas.database_url)
@@ -57,21 +64,25 @@ async def test_a_revoked_key_stops_working_on_every_replica_within_a_second(repl
         finally:
             await database.dispose()
         revoked_at = time.perf_counter()
-        last_success, still_served = {}, Counter[str]()
-        pending = set(replicas.urls)
-        while pending and time.perf_counter() - revoked_at < 5:
-            for url in list(pending):
+        sent: list[tuple[float, str, int, float]] = []  # (sent at since revocation, replica, status, round trip)
+
+        async def probe() -> list[tuple[float, str, int, float]]:
+            for url in replicas.urls:
+                at = time.perf_counter() - revoked_at
                 status = (await client.get(f"{url}/v1/audit/verify", headers=headers)).status_code
-                if status == 200:
-                    still_served[url] += 1
-                    last_success[url] = time.perf_counter() - revoked_at
-                else:
-                    assert status == 401
-                    pending.discard(url)
-    assert not pending, "a replica still accepts the revoked key after 5 s"
-    slowest = max(last_success.values(), default=0.0)
-    print(f"revoked key accepted {sum(still_served.values())} times, last {slowest * 1000:.0f} ms after revocation")
-    assert slowest < 1.0
+                sent.append((at, url, status, time.perf_counter() - revoked_at - at))
+            return sent
+
+        await until(probe, lambda seen: all(any(u == url and status == 401 for _, u, status, _ in seen)
+                                            for url in replicas.urls),
+                    within_s=10 * LOADED, what="every replica to refuse the revoked key", poll_s=0.01)
+    assert {status for _, _, status, _ in sent} <= {200, 401}
+    bound = REVOCATION_CHECK_SECONDS + max(trip for *_, trip in sent)
+    late = [(at, url) for at, url, status, _ in sent if at > bound and status != 401]
+    assert not late, f"accepted after the {bound:.3f} s bound: {late}"
+    accepted = [at for at, _, status, _ in sent if status == 200]
+    print(f"revoked key accepted {len(accepted)} times, last {max(accepted, default=0.0) * 1000:.0f} ms after "
+          "revocation")
 
 
 async def test_replicas_share_one_quota_per_tenant(replicas: Replicas) -> None:
@@ -97,39 +108,53 @@ async def test_replicas_share_one_quota_per_tenant(replicas: Replicas) -> None:
 
 
 async def test_postgres_restart_under_load_is_503_then_resumes_losing_nothing(replicas: Replicas) -> None:
-    outcomes: list[tuple[float, int, str | None]] = []
+    """Each phase waits for what shows it happened (quotes accepted, then refused with 503, then each
+    replica accepting again), not for a stretch of time a loaded machine may need more of."""
+    outcomes: list[tuple[float, str, int, str | None]] = []  # (sent at, replica, status, decision)
     stop = asyncio.Event()
     quote = EXAMPLE_QUOTE | {"reference": "restart"}
 
     async def load(client: httpx.AsyncClient, url: str) -> None:
         while not stop.is_set():
+            sent = time.perf_counter()
             response = await client.post(f"{url}/v1/quotes?explain=false", json=quote,
                                          headers=replicas.auth("fleet-co"))  # a tenant with its whole quota
             decision = response.json().get("decision_id") if response.status_code == 201 else None
             if response.status_code == 503:
                 assert response.headers["retry-after"] == "1"
                 assert response.json()["type"] == "service-unavailable"
-            outcomes.append((time.perf_counter(), response.status_code, decision))
+            outcomes.append((sent, url, response.status_code, decision))
             await asyncio.sleep(0.03)
 
-    async with httpx.AsyncClient(timeout=30) as client:
+    def seen(status: int, since: float, url: str | None = None) -> list[tuple[float, str, int, str | None]]:
+        return [o for o in outcomes if o[2] == status and o[0] > since and url in (None, o[1])]
+
+    async def outcomes_now() -> Counter[int]:
+        return Counter(status for _, _, status, _ in outcomes)
+
+    async with httpx.AsyncClient(timeout=30 * LOADED) as client:
         workers = [asyncio.create_task(load(client, url)) for url in replicas.urls for _ in range(2)]
-        await asyncio.sleep(1.0)
-        replicas.postgres.pause()
-        await asyncio.sleep(1.5)
-        replicas.postgres.resume()
+        await until(outcomes_now, lambda _: all(seen(201, 0.0, url) for url in replicas.urls),
+                    within_s=10 * LOADED, what="every replica to accept a quote before the restart")
+        paused = time.perf_counter()
+        await asyncio.to_thread(replicas.postgres.pause)
+        await until(outcomes_now, lambda _: bool(seen(503, paused)), within_s=10 * LOADED,
+                    what="a quote refused with 503 while PostgreSQL is down")
+        await asyncio.to_thread(replicas.postgres.resume)
         back = time.perf_counter()
-        await asyncio.sleep(2.0)
+        await until(outcomes_now, lambda _: all(seen(201, back, url) for url in replicas.urls),
+                    within_s=10 * LOADED, what="every replica to accept a quote again after PostgreSQL is back")
         stop.set()
         await asyncio.gather(*workers)
 
-        statuses = Counter(status for _, status, _ in outcomes)
+        statuses = Counter(status for _, _, status, _ in outcomes)
         print(f"outcomes during the restart: {dict(statuses)}")
-        assert set(statuses) <= {201, 503} and statuses[503] > 0 and statuses[201] > 0
-        resumed = min(at for at, status, _ in outcomes if at > back and status == 201) - back
-        print(f"first accepted quote {resumed * 1000:.0f} ms after PostgreSQL accepted connections again")
-        assert resumed < 1.0
-        accepted = [decision for _, status, decision in outcomes if status == 201]
+        assert set(statuses) <= {201, 503}
+        after = [status for sent, _, status, _ in outcomes if sent > back]
+        assert after and set(after) == {201}, Counter(after)  # pre-ping replaces dead connections: no backoff
+        resumed = min(sent for sent, _, _, _ in seen(201, back)) - back
+        print(f"first accepted quote sent {resumed * 1000:.0f} ms after PostgreSQL accepted connections again")
+        accepted = [decision for _, _, status, decision in outcomes if status == 201]
         for decision in accepted:
             found = await client.get(f"{replicas.urls[0]}/v1/decisions/{decision}", headers=replicas.auth("fleet-co"))
             assert found.status_code == 200, f"accepted quote {decision} was lost"

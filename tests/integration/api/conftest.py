@@ -9,6 +9,7 @@ here because that transport does not run the lifespan.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -40,9 +41,17 @@ class Api:
 
 @pytest.fixture(scope="session")
 async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
-    owner = Database(postgres_server.create_database("saas_api"))
+    async with serving_api(postgres_server, "saas_api") as ready:
+        yield ready
+
+
+@asynccontextmanager
+async def serving_api(postgres_server: PostgresServer, name: str) -> AsyncIterator[Api]:
+    """An API on a database of its own (``name``): tests that onboard tenants or deploy content use
+    one, so what they add is never seen by the tests sharing ``api``."""
+    owner = Database(postgres_server.create_database(name))
     await upgrade_schema(owner)
-    url = postgres_server.app_role("saas_api")  # as in production: not the owner, so row security applies
+    url = postgres_server.app_role(name)  # as in production: not the owner, so row security applies
     settings = msgspec.structs.replace(load_settings(), database_url=url, max_body_bytes=2_000_000,
                                        bulk_max_quotes=2_000)
     runtime = Runtime.load(settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,9 +19,18 @@ import yaml
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.settings import ROOT
 from saas.tenancy.keys import PLATFORM_TENANT, create_key
-from tests.integration.api.conftest import Api
+from tests.integration.api.conftest import Api, serving_api
+from tests.services import PostgresServer
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
+    """Its own database: what this module deploys or onboards is seen by no other test."""
+    async with serving_api(postgres_server, "saas_onboarding") as ready:
+        yield ready
+
 TENANT = "acme-mutual"
 CONFIG = (ROOT / "tenants" / "partner-a.yaml").read_text().replace("id: partner-a", f"id: {TENANT}") \
     .replace("states: [CA, NY, TX]", "states: [TX]").replace("  CA:\n    features_enabled: [mileage]\n", "") \

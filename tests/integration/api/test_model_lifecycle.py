@@ -14,15 +14,18 @@ import numpy as np
 import pytest
 
 from ml import artifacts
+from saas.audit.snapshots import put_snapshot
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.scoring.model import RiskModel
-from saas.scoring.registry import ModelRegistry
+from saas.scoring.registry import KIND, ModelBundle, ModelRegistry, bundle_of
 from saas.settings import ROOT
 from saas.tenancy.service import LoadedTenant
 from tests.integration.api.conftest import Api
 
 pytestmark = pytest.mark.integration
 DEFAULT = ROOT / "ml" / "artifacts" / "default"
+LEGACY = ROOT / "tests" / "fixtures" / "models" / "de5ffc1727d66f89"
+"""The model shipped until 2026-12, whose version also hashed metrics.json."""
 
 
 def shifted_model(directory: Path, shift: float) -> Path:
@@ -91,6 +94,49 @@ async def test_replay_after_the_serving_model_changed_is_identical(api: Api, can
     finally:
         for kind, model in served.items():
             replayers[kind].model = model  # type: ignore[attr-defined]
+
+
+async def register_as_before(api: Api, directory: Path) -> str:
+    """Store a bundle the way the registry did until 2026-12: under the legacy id, as a database
+    that served the old shipped model holds it."""
+    legacy = artifacts.legacy_model_version(directory)
+    bundle = ModelBundle(legacy, bundle_of(directory).files)
+    async with api.runtime.db.session_scope() as session:
+        await put_snapshot(session, KIND, msgspec.json.encode(bundle).decode(), hash=legacy)
+    return legacy
+
+
+async def test_a_decision_recorded_under_the_old_shipped_version_still_replays(api: Api, tmp_path: Path) -> None:
+    legacy = await register_as_before(api, LEGACY)
+    assert legacy == "de5ffc1727d66f89" != artifacts.model_version(LEGACY)  # the id recorded decisions pin
+    tenants = api.runtime.catalog.tenants
+    original = tenants["partner-a"]
+    tenants["partner-a"] = LoadedTenant(msgspec.structs.replace(original.config, model=legacy),
+                                        original.content_hash, original.source)
+    try:
+        await api.runtime.models.prepare([tenants["partner-a"]])
+        quote = await api.client.post("/v1/quotes", json=EXAMPLE_QUOTE, headers=api.auth("partner-a"))
+        score = await api.client.post("/v1/risk-scores", headers=api.auth("partner-a"), json={
+            "drivers": [{"driver_id": "d-1", "features": EXAMPLE_QUOTE["telematics"]}], "state": "TX"})
+    finally:
+        tenants["partner-a"] = original
+    assert quote.status_code == 201 and quote.json()["versions"]["model"] == legacy, quote.text
+    assert score.status_code == 200 and score.json()["model_version"] == legacy, score.text
+    assert legacy != api.runtime.model.version  # the process now serves another model
+    replayers = api.runtime.decisions.replayers
+    registries = {kind: replayers[kind].registry for kind in ("quote", "risk_score")}  # type: ignore[attr-defined]
+    fresh = ModelRegistry(api.runtime.db, tmp_path / "cache")  # another process: nothing cached
+    try:
+        for kind in registries:
+            replayers[kind].registry = fresh  # type: ignore[attr-defined]
+        for decision in (quote.json()["decision_id"], score.json()["scores"][0]["decision_id"]):
+            replay = await api.client.post(f"/v1/decisions/{decision}/replay", headers=api.auth("partner-a",
+                                                                                              "compliance"))
+            assert replay.status_code == 200 and replay.json()["identical"] is True, replay.text
+    finally:
+        for kind, registry in registries.items():
+            replayers[kind].registry = registry  # type: ignore[attr-defined]
+    assert (await fresh.load(legacy)).version == legacy
 
 
 async def test_shadow_scores_are_recorded_not_priced_and_reported(api: Api, shadowing: str, candidate: Path) -> None:

@@ -1,19 +1,28 @@
 """Rate versions share the content lifecycle's same-date rule: a deployment for a date that already
 has one supersedes it, recorded as such, and a same-day fix after a rollback is a deploy, not a 409.
 
-partner-b's MI table on a date far ahead, used by no other test's quotes."""
+partner-b's MI table on a date far ahead, on a database of this module's own."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 
-from tests.integration.api.conftest import Api
+from tests.integration.api.conftest import Api, serving_api
 from tests.integration.api.test_rate_versions import call, draft_tested_approved, table
+from tests.services import PostgresServer
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
+    """Its own database: the dated deployments left here are seen by no other test."""
+    async with serving_api(postgres_server, "saas_supersede") as ready:
+        yield ready
 DAY = dt.date.today() + dt.timedelta(days=200)
 
 

@@ -10,6 +10,7 @@ explanation, so no premium anywhere moves.
 from __future__ import annotations
 
 import copy
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +19,18 @@ import pytest
 from saas.rating.routes import EXAMPLE_QUOTE
 from saas.settings import ROOT
 from saas.tenancy.keys import PLATFORM_TENANT, create_key
-from tests.integration.api.conftest import Api
+from tests.integration.api.conftest import Api, serving_api
+from tests.services import PostgresServer
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def api(postgres_server: PostgresServer) -> AsyncIterator[Api]:
+    """Its own database: what this module deploys or onboards is seen by no other test."""
+    async with serving_api(postgres_server, "saas_rulesets") as ready:
+        yield ready
+
 HI = (ROOT / "rulesets" / "HI.yaml").read_text()
 NY = (ROOT / "rulesets" / "NY.yaml").read_text()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
 from typing import Any
@@ -11,21 +10,21 @@ import pytest
 
 from tests.integration.api.conftest import Api
 from tests.trips_data import PERIOD, PREVIOUS, month_of_trips, trip
+from tests.waiting import LOADED, until
 
 pytestmark = pytest.mark.integration
 TERMINAL = {"completed", "completed_with_failures", "failed"}
 
 
-async def wait_run(api: Api, tenant: str, run_id: str, timeout_s: float = 120) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
+async def wait_run(api: Api, tenant: str, run_id: str, within_s: float = 30 * LOADED) -> dict[str, Any]:
+    """The run once closed; in-process chunks of a few hundred drivers take well under a second idle."""
+    async def view() -> dict[str, Any]:
         response = await api.client.get(f"/v1/scoring-runs/{run_id}", headers=api.auth(tenant, "admin"))
         assert response.status_code == 200, response.text
-        if response.json()["status"] in TERMINAL:
-            return dict(response.json())
-        assert loop.time() < deadline, response.json()
-        await asyncio.sleep(0.2)
+        return dict(response.json())
+
+    return await until(view, lambda run: run["status"] in TERMINAL, within_s=within_s,
+                       what=f"run {run_id} of {tenant} to close")
 
 
 def run_checksum_of(body: bytes, run: dict[str, Any]) -> str:

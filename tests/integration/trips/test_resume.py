@@ -25,6 +25,7 @@ from saas.trips.runs import plan_run
 from saas.webhooks.models import DeliveryRow
 from saas.webhooks.outbox import queue_event
 from tests.trips_data import PERIOD, PREVIOUS, month_of_trips
+from tests.waiting import LOADED
 
 pytestmark = pytest.mark.integration
 TENANT = "partner-b"
@@ -73,7 +74,10 @@ async def test_unfinished_runs_and_pending_deliveries_are_resumed(tmp_path: Path
     resumed = await after.trips.resume(after.catalog.tenants.values())
     assert (resumed.chunks, resumed.closed, resumed.deliveries) == (4, 1, 1)
     join = after.trips.dispatcher.join
-    await asyncio.wait_for(asyncio.to_thread(join), timeout=120)
+    try:  # four chunks of a few dozen drivers and one delivery, in this process: seconds even loaded
+        await asyncio.wait_for(asyncio.to_thread(join), timeout=30 * LOADED)
+    except TimeoutError:
+        raise AssertionError(f"the resumed chunks and delivery were not done after {30 * LOADED:.0f} s") from None
 
     run = await after.trips.run(TENANT, lost)
     assert run.status == "completed" and (run.expected, run.written, run.not_scored) == (35, 35, 0)

@@ -30,21 +30,23 @@ import pytest
 from redis import Redis
 from rq import Queue, Worker
 from rq.job import Job, JobStatus
-from rq.registry import ScheduledJobRegistry
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from saas.clock import utc_timestamp
 from saas.db import upgrade_schema
 from saas.runtime import Runtime
 from saas.settings import ROOT, load_settings
 from saas.tenancy.schemas import ScoringSchedule
 from saas.trips.api_schemas import DriverRequest
-from saas.trips.dispatch import SCORING_QUEUE, RQDispatcher
+from saas.trips.dispatch import CHUNK_TIMEOUT_S, SCORING_QUEUE, RQDispatcher
 from saas.trips.ingest import put_driver
 from saas.trips.models import ScoringRunRow
 from saas.trips.schedule import job_id, next_fire, period_for
 from tests.services import PostgresServer
 from tests.trips_data import month_of_trips
+from tests.waiting import LOADED, until
 
 pytestmark = pytest.mark.integration
 SCHEDULE = ScoringSchedule(day=1, hour_utc=0, explain=False)
@@ -56,7 +58,13 @@ DRIVERS = 300
 CHUNK = 100
 LEAD_S = 2.0
 """How far ahead the firing is scheduled once the workers are up."""
-DEADLINE_S = 60.0
+WORKER_START_S = 30.0
+"""A ``saas worker`` registered and its scheduler holding the lock (a few seconds idle)."""
+SCHEDULER_INTERVAL_S = 1.0
+"""RQ's scheduler pass interval: a due job is moved to the queue at most this late."""
+RUN_S = LEAD_S + 1 + SCHEDULER_INTERVAL_S + (DRIVERS // CHUNK + 1) * CHUNK_TIMEOUT_S
+"""From scheduling the firing to the run's close: the firing's lead, a scheduler pass, and the
+planning job plus every chunk each as long as its timeout allows, one after the other."""
 
 
 def scheduled_tenants(target: Path) -> Path:
@@ -135,7 +143,7 @@ class Workers:
                     stdout=log, stderr=subprocess.STDOUT))
         return self.processes
 
-    async def ready(self, timeout_s: float = DEADLINE_S) -> None:
+    async def ready(self, timeout_s: float = WORKER_START_S * LOADED) -> None:
         """Every worker registered in Redis (so its ``ensure_scheduled`` ran) and one of them runs the
         scoring queue's scheduler (holds its lock)."""
         deadline = time.monotonic() + timeout_s
@@ -177,6 +185,14 @@ def scheduled(redis: Redis) -> ScheduledJobRegistry:
     return ScheduledJobRegistry(queue=Queue(SCORING_QUEUE, connection=redis, serializer=JSONSerializer))
 
 
+async def nowhere_to_run_from(redis: Redis, ident: str) -> bool:
+    """Whether no scheduler or worker can still run the job: a second firing would have to be in one
+    of these (a second scheduler's move, or an execution under way) or have stored a second result."""
+    queue = Queue(SCORING_QUEUE, connection=redis, serializer=JSONSerializer)
+    return not any(ident in ids for ids in (scheduled(redis).get_job_ids(), queue.get_job_ids(),
+                                            StartedJobRegistry(queue=queue).get_job_ids()))
+
+
 async def runs_of(runtime: Runtime, tenant: str) -> list[ScoringRunRow]:
     async with runtime.db.sessions() as session:
         stmt = select(ScoringRunRow).where(ScoringRunRow.tenant_id == tenant, ScoringRunRow.period == PERIOD)
@@ -209,7 +225,6 @@ async def fire_soon(runtime: Runtime, workers: Workers, tenant: str) -> tuple[dt
     dispatcher.redis.close()
     others = {job_id(t, startup) for t in SCHEDULED if t != tenant}
     assert set(scheduled(workers.redis).get_job_ids()) == others | {ident}
-    assert await runs_of(runtime, tenant) == []  # nothing before the firing
     return fire, ident
 
 
@@ -220,7 +235,8 @@ async def test_a_scheduled_firing_runs_the_month_on_a_worker_and_schedules_the_n
     await workers.ready()
     fire, ident = await fire_soon(runtime, workers, tenant)
 
-    run = await finished_run(runtime, tenant, workers, DEADLINE_S)
+    run = await finished_run(runtime, tenant, workers, RUN_S * LOADED)
+    assert run.created_at >= utc_timestamp(fire)  # nothing before the firing
     assert (run.period, run.status, run.requested_by, run.explain) == (PERIOD, "completed", "schedule", False)
     assert (run.chunks, run.expected, run.written, run.not_scored) == (DRIVERS // CHUNK, DRIVERS, DRIVERS, 0)
     assert run.model_version == runtime.model.version
@@ -256,9 +272,10 @@ async def test_two_workers_fire_a_scheduled_run_once(runtime: Runtime, workers: 
     await workers.ready()
     fire, ident = await fire_soon(runtime, workers, tenant)
 
-    run = await finished_run(runtime, tenant, workers, DEADLINE_S)
+    run = await finished_run(runtime, tenant, workers, RUN_S * LOADED)
     assert (run.status, run.requested_by, run.expected, run.written) == ("completed", "schedule", DRIVERS, DRIVERS)
-    await asyncio.sleep(2)  # two more passes of each scheduler (1 s interval): a second firing would show
+    await until(lambda: nowhere_to_run_from(workers.redis, ident), bool, within_s=RUN_S * LOADED,
+                what=f"job {ident} out of the scheduled registry, the queue and the started registry")
     runs = await runs_of(runtime, tenant)
     assert [(r.id, r.status) for r in runs] == [(run.id, "completed")]
     job = Job.fetch(ident, connection=workers.redis, serializer=JSONSerializer)
