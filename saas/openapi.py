@@ -22,6 +22,7 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    Reference,
     Schema,
     SecurityScheme,
 )
@@ -89,15 +90,19 @@ def document(handlers: Iterable[Any]) -> None:
 
 
 def extended(status: int, *, media: dict[str, str] | None = None,
-             links: dict[str, tuple[str, dict[str, str]]] | None = None) -> type[Operation]:
+             links: dict[str, tuple[str, dict[str, str]]] | None = None,
+             optional_body: bool = False) -> type[Operation]:
     """An operation class adding to the ``status`` response what Litestar cannot generate: more media
     types (media type → description, a string body each: ``format=csv``, ``format=text``) and
     links to the operations that take a value of this response (name → (operation id, parameter
-    → runtime expression)), which clients and stateful contract tests follow."""
+    → runtime expression)), which clients and stateful contract tests follow. ``optional_body``: the
+    request body may be left out (every field has a default), which Litestar cannot say."""
 
     @dataclass
     class Extended(Operation):
         def __post_init__(self) -> None:
+            if optional_body and self.request_body is not None and not isinstance(self.request_body, Reference):
+                self.request_body.required = False
             response = (self.responses or {}).get(str(status))
             if not isinstance(response, OpenAPIResponse):
                 return

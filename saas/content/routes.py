@@ -103,7 +103,8 @@ def lifecycle_routes(kind: KindRoutes) -> list[Any]:
         return Response(changes)
 
     @post(f"{kind.path}/{{version_id:str}}/test", operation_id=f"test{kind.name}", tags=[kind.tag], status_code=200,
-          guards=[allow(test_roles)], dependencies=documented_body(TestRequest, []), opt=CONFLICTS)
+          guards=[allow(test_roles)], dependencies=documented_body(TestRequest, []), opt=CONFLICTS,
+          operation_class=extended(200, optional_body=True))
     async def test(content: ContentDep, principal: PrincipalDep, version_id: PathId,
                    request: Request[Any, Any, Any]) -> Response[Any]:
         """The impact before anything is live: the book re-mapped, recorded quotes re-priced."""
@@ -125,7 +126,8 @@ def lifecycle_routes(kind: KindRoutes) -> list[Any]:
         return await getattr(content, kind.attr).reject(principal, version_id, body.reason)
 
     @post(f"{kind.path}/{{version_id:str}}/deploy", operation_id=f"deploy{kind.name}", tags=[kind.tag],
-          status_code=200, guards=[allow(kind.draft)], dependencies=documented_body(DeployRequest, []), opt=CONFLICTS)
+          status_code=200, guards=[allow(kind.draft)], dependencies=documented_body(DeployRequest, []),
+          opt=CONFLICTS, operation_class=extended(200, optional_body=True))
     async def deploy(content: ContentDep, principal: PrincipalDep, version_id: PathId,
                      request: Request[Any, Any, Any]) -> VersionSummary:
         """In force from ``effective_date`` (default today; a later date schedules it), in every process."""
@@ -133,7 +135,8 @@ def lifecycle_routes(kind: KindRoutes) -> list[Any]:
         return await getattr(content, kind.attr).deploy(principal, version_id, body)
 
     @post(f"{kind.path}/rollback", operation_id=f"rollback{kind.name}", tags=[kind.tag], status_code=200,
-          guards=[allow(kind.draft)], dependencies=documented_body(RulesetRollback, []), opt=CONFLICTS)
+          guards=[allow(kind.draft)], opt=CONFLICTS, dependencies=documented_body(RulesetRollback, []),
+          operation_class=extended(200, optional_body=kind.attr == "configs"))
     async def rollback(content: ContentDep, principal: PrincipalDep, request: Request[Any, Any, Any]) -> VersionSummary:
         """Redeploy the version in force before the current one (a new deployment; history kept)."""
         body = await read_optional(request, RulesetRollback, required=kind.attr == "rulesets")

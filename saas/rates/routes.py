@@ -138,7 +138,8 @@ async def reject_version(rate_versions: RateVersionsDep, principal: PrincipalDep
 
 
 @post("/v1/rate-versions/{version_id:str}/deploy", operation_id="deployRateVersion", tags=["rates"], status_code=200,
-      guards=[allow(DRAFT)], dependencies=documented_body(DeployRequest, examples.DEPLOY), opt=CONFLICTS)
+      guards=[allow(DRAFT)], dependencies=documented_body(DeployRequest, examples.DEPLOY), opt=CONFLICTS,
+      operation_class=extended(200, optional_body=True))
 async def deploy_version(rate_versions: RateVersionsDep, principal: PrincipalDep, version_id: Id,
                          request: Request[Any, Any, Any]) -> VersionSummary:
     """Put an approved version in force (a future date schedules it); one per state, product and date."""
