@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 import saas.audit.models
 import saas.console.models
+import saas.fairness.models
 import saas.rates.models
 import saas.versioning.models
 import saas.tenancy.models

@@ -19,6 +19,7 @@ from saas.console import routes as console
 from saas.console.sessions import ConsoleSessions
 from saas.content.routes import CONFIG, RULESET, lifecycle_routes
 from saas.content.tenant_routes import create_tenant
+from saas.fairness.routes import ROUTES as FAIRNESS_ROUTES
 from saas.http_errors import EXCEPTION_HANDLERS
 from saas.lifecycle.routes import get_shadow_report
 from saas.openapi import COMPONENTS, document
@@ -88,7 +89,7 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
 
 CONTENT_ROUTES = [*lifecycle_routes(CONFIG), *lifecycle_routes(RULESET), create_tenant]
 SERVICES = ("db", "settings", "limiter", "metrics", "quotes", "risk_scores", "decisions", "rate_versions", "trips",
-            "content", "compliance")
+            "content", "compliance", "fairness")
 """The runtime's parts handlers may ask for by name; nothing else of the runtime reaches a handler."""
 
 
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     handlers = [healthz, readyz, metrics, create_quote, create_quotes_bulk, read_decision, replay_decision,
                 export_audit, verify_audit, create_risk_scores, get_shadow_report, *RATE_ROUTES, *TRIP_ROUTES,
-                *CONTENT_ROUTES, *COMPLIANCE_ROUTES]
+                *CONTENT_ROUTES, *COMPLIANCE_ROUTES, *FAIRNESS_ROUTES]
     document(handlers)
     sessions = ConsoleSessions(rt.db)
     return Litestar(

@@ -18,6 +18,7 @@ from saas.audit import cli as audit_cli
 from saas.compliance import cli as compliance_cli
 from saas.content import cli as content_cli
 from saas.errors import SaasError
+from saas.fairness import cli as fairness_cli
 from saas.rates import cli as rates_cli
 from saas.settings import load_settings
 from saas.tenancy import cli as tenancy_cli
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     content_cli.register(sub, started_runtime)
     trips_cli.register(sub, started_runtime, _load_runtime)
     webhooks_cli.register(sub, started_runtime, lambda rt, tenant, ident: rt.trips.dispatcher.deliver(tenant, ident))
+    fairness_cli.register(sub, started_runtime)
     _register_ml(sub)
     return parser
 

@@ -51,7 +51,7 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Any] = {
 SECURITY: list[dict[str, list[str]]] = [{"BearerKey": []}, {"ApiKeyHeader": []}]
 COMPONENTS = Components(security_schemes=SECURITY_SCHEMES)
 SERVICE_NAMES = frozenset({"request", "principal", "db", "settings", "limiter", "metrics", "quotes", "risk_scores",
-                           "decisions", "rate_versions", "trips", "content"})
+                           "decisions", "rate_versions", "trips", "content", "fairness"})
 """Handler arguments that are not client input (the request itself and injected parts)."""
 
 

@@ -24,6 +24,7 @@ from saas.compliance.tiers import TierNotices
 from saas.content.imports import import_files
 from saas.content.parts import Content
 from saas.db import Database
+from saas.fairness.service import FairnessService
 from saas.metrics import Metrics
 from saas.rates.imports import import_tables
 from saas.rates.service import RateVersions
@@ -86,6 +87,8 @@ class Runtime:
     """Drivers, trips and monthly scoring runs (None in a runtime assembled for quotes only)."""
     compliance: ComplianceService | None = None
     """Adverse-action notices, their register and the compliance bundle."""
+    fairness: FairnessService | None = None
+    """BISG proxies, fairness reports and the deploy gate (None in a runtime assembled for quotes only)."""
     code_version: str = ""
 
     @classmethod
@@ -105,7 +108,8 @@ class Runtime:
         quotes = QuoteService(catalog, rates, models, decisions, code_version=version, spread_override=spread,
                               adverse=Notices())
         risk_scores = RiskScoreService(catalog, models, decisions, spread_override=spread)
-        content = Content.assemble(decisions, catalog, quotes, models)
+        fairness = FairnessService(db, decisions, catalog, models)
+        content = Content.assemble(decisions, catalog, quotes, models, fairness)
         dispatcher = install_jobs(settings, catalog, models, content)
         decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
         trips = TripService(db, decisions, catalog, models, dispatcher, chunk_drivers=settings.chunk_drivers)
@@ -113,9 +117,9 @@ class Runtime:
         bundles = BundleMaker(db, decisions, models, settings.model_dir, versions=in_force)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
-                   rate_versions=RateVersions(decisions, rates, quotes),
+                   rate_versions=RateVersions(decisions, rates, quotes, fairness),
                    content=content,
-                   limiter=rate_limiter(settings), trips=trips, code_version=version,
+                   limiter=rate_limiter(settings), trips=trips, fairness=fairness, code_version=version,
                    compliance=ComplianceService(db, catalog, bundles))
 
     async def start(self, *, watch: bool = True, warm_up: bool = True) -> None:

@@ -129,6 +129,11 @@ def compose(text: str, file: str) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ConfigError([ConfigIssue(f"invalid YAML: {exc.problem}", smap.at(line, col))]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: the reader refuses it before any mark exists
+        before = text[:exc.position]
+        where = smap.at(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        problem = f"invalid YAML: character #x{exc.character:04x} is not allowed"
+        raise ConfigError([ConfigIssue(problem, where)]) from None
     if node is None:
         return None, smap
     return _build(node, "$", smap), smap

@@ -2,7 +2,7 @@
 and when it was last used (idle timeout). Not tenant-owned: the tenant is read from the key.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 12:00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

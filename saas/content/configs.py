@@ -21,11 +21,14 @@ from saas.content.config_diff import ConfigDiff, diff_configs, render_text
 from saas.content.kinds import Parsed
 from saas.content.reprice import QuoteImpact, premiums, quote_impact, recorded_quotes
 from saas.errors import ConfigError, ConfigIssue, Conflict, ModelError
+from saas.rates.impact import ScenarioError
 from saas.rating.quoting import QuoteService
+from saas.scoring.mapping_batch import map_scores_columns
 from saas.scoring.selection import TenantModels
 from saas.tenancy.keys import Principal
 from saas.tenancy.schemas import TenantConfig
 from saas.tenancy.service import LoadedTenant, canonical_config, parse_tenant
+from saas.versioning.gate import FairnessGate, subject
 from saas.versioning.models import ContentVersionRow
 from saas.versioning.schemas import TestRequest
 
@@ -47,8 +50,9 @@ class ConfigKind:
     noun = "configuration version"
     path = "/v1/config-versions"
 
-    def __init__(self, catalog: Catalog, quotes: QuoteService, models: TenantModels) -> None:
-        self.catalog, self.quotes, self.models = catalog, quotes, models
+    def __init__(self, catalog: Catalog, quotes: QuoteService, models: TenantModels,
+                 fairness: FairnessGate | None = None) -> None:
+        self.catalog, self.quotes, self.models, self.fairness = catalog, quotes, models, fairness
 
     async def parse(self, who: Principal, text: str) -> Parsed:
         loaded, smap, issues = parse_tenant(text, UPLOAD, self.catalog.rulesets)
@@ -110,10 +114,45 @@ class ConfigKind:
                                           since=request.quotes_since)
         old = premiums(self.quotes, current, scenarios, self.catalog.rulesets)
         new = premiums(self.quotes, draft, scenarios, self.catalog.rulesets)
+        if self.fairness is not None:
+            before, after = self._book_outcomes(book, current, draft) if book is not None else ({}, {})
+            before["premium"], after["premium"] = (_by_reference(scenarios, prices) for prices in (old, new))
+            notes += await self._fairness(session, who, row, before, after)
         return ConfigTest(current.content_hash, drivers, quote_impact(old, new), notes)
+
+    def _book_outcomes(self, book: Any, current: LoadedTenant, draft: LoadedTenant
+                       ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """The last run's drivers re-mapped both ways: multiplier and this month's safety score."""
+        model = self.models.loaded(book.run.model_version)
+        sides = []
+        for tenant in (current, draft):
+            mapped = map_scores_columns(book.risks, tenant.config.pricing, model)
+            sides.append({"multiplier": dict(zip(book.drivers, (mapped.multiplier_micros / 1e6).tolist(), strict=True)),
+                          "safety_score": dict(zip(book.drivers, (mapped.safety_tenths / 10).tolist(), strict=True))})
+        return sides[0], sides[1]
+
+    async def _fairness(self, session: AsyncSession, who: Principal, row: ContentVersionRow,
+                        before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> list[str]:
+        """Outcomes before and after through the fairness gate; a note when the change waits for a
+        compliance sign-off."""
+        assert self.fairness is not None
+        result = await self.fairness.gate(who.tenant_id, before, after)
+        if result is None:
+            return []
+        await self.fairness.record_gate(session, who, subject(self.name, row.id), result)
+        if not result.blocked:
+            return []
+        return [f"fairness: {len(result.changes)} flag(s) crossed or widened; deploying needs a compliance "
+                f"sign-off (GET {self.path}/{row.id}/fairness)"]
 
     def diff(self, old: ContentVersionRow, new: ContentVersionRow) -> ConfigDiff:
         return ConfigDiff(old.id, new.id, diff_configs(self.loaded(old).config, self.loaded(new).config))
 
     def render_diff(self, diff: ConfigDiff) -> str:
         return render_text(diff)
+
+
+def _by_reference(scenarios: list[tuple[str, Any]], prices: dict[str, Any]) -> dict[str, float]:
+    """Recorded quotes' premiums by the quote's ``reference`` (the partner's driver id), where priced."""
+    return {quote.reference: float(prices[key]) for key, quote in scenarios
+            if quote.reference and key in prices and not isinstance(prices[key], ScenarioError)}

@@ -15,6 +15,7 @@ from saas.content.tenants import CreateTenant, TenantCreated, create_tenant
 from saas.rating.quoting import QuoteService
 from saas.scoring.selection import TenantModels
 from saas.tenancy.keys import Principal
+from saas.versioning.gate import FairnessGate
 
 
 @dataclass
@@ -25,9 +26,13 @@ class Content:
     decisions: DecisionLog
 
     @classmethod
-    def assemble(cls, decisions: DecisionLog, catalog: Catalog, quotes: QuoteService, models: TenantModels) -> Content:
+    def assemble(cls, decisions: DecisionLog, catalog: Catalog, quotes: QuoteService, models: TenantModels,
+                 fairness: FairnessGate | None = None) -> Content:
+        """``fairness``: the gate a configuration's test reports to and its deploy asks (rulesets are
+        the platform's, tested against configurations, not a tenant's book: no gate)."""
         live = LiveContent(decisions.db, catalog, models)
-        return cls(configs=ContentVersions(decisions, ConfigKind(catalog, quotes, models), live.reload),
+        return cls(configs=ContentVersions(decisions, ConfigKind(catalog, quotes, models, fairness), live.reload,
+                                           fairness),
                    rulesets=ContentVersions(decisions, RulesetKind(catalog, quotes), live.reload),
                    live=live, decisions=decisions)
 

@@ -23,6 +23,7 @@ from saas.clock import utc_timestamp
 from saas.content.kinds import Kind
 from saas.errors import Conflict
 from saas.tenancy.keys import Principal
+from saas.versioning.gate import FairnessGate, subject
 from saas.versioning.lifecycle import Lifecycle, not_in_past, transition
 from saas.versioning.models import ContentTestRun, ContentVersionRow
 from saas.versioning.schemas import Author, DeployRequest, TestRequest, VersionSummary
@@ -44,8 +45,9 @@ def summary(row: ContentVersionRow) -> VersionSummary:
 
 
 class ContentVersions:
-    def __init__(self, decisions: DecisionLog, kind: Kind, reload: Callable[[], Awaitable[None]]) -> None:
-        self.decisions, self.kind = decisions, kind
+    def __init__(self, decisions: DecisionLog, kind: Kind, reload: Callable[[], Awaitable[None]],
+                 fairness: FairnessGate | None = None) -> None:
+        self.decisions, self.kind, self.fairness = decisions, kind, fairness
         self.lifecycle = Lifecycle(decisions, self.store, on_change=reload, before_deploy=self._before_deploy)
 
     def store(self, session: AsyncSession, tenant_id: str) -> ContentStore:
@@ -109,3 +111,5 @@ class ContentVersions:
 
     async def _before_deploy(self, session: AsyncSession, who: Principal, row: ContentVersionRow) -> None:
         self.kind.check_deploy(who, row)
+        if self.fairness is not None:  # a change the fairness gate flagged waits for a compliance sign-off
+            await self.fairness.require_clear(session, who.tenant_id, subject(self.kind.name, row.id))

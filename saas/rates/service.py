@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
@@ -24,23 +25,25 @@ from saas.clock import utc_timestamp
 from saas.errors import Conflict, ValidationFailed
 from saas.rates.models import RateTestRun, RateVersionRow
 from saas.rates.repository import Deployments, RateStore, TestRuns, Versions, summary
-from saas.rates.schemas import DeployRequest, TestRequest, TestRun, VersionSummary
+from saas.rates.schemas import DeployRequest, ScenarioResult, TestRequest, TestRun, VersionSummary
 from saas.rates.source import DeployedRates
-from saas.rates.testing import caller_scenarios, rate_scenarios, recent_scenarios, scenarios_requested
+from saas.rates.testing import Scenario, caller_scenarios, rate_scenarios, recent_scenarios, scenarios_requested
 from saas.rating.lookups import RateTable, compile_table
 from saas.rating.quoting import QuoteService
 from saas.rating.schemas import RateTableSpec
 from saas.tenancy.keys import Principal
 from saas.versioning import lifecycle
+from saas.versioning.gate import FairnessGate, subject
 from saas.versioning.lifecycle import Lifecycle, not_in_past
 
 KINDS = ("new", "renewal")
 
 
 class RateVersions:
-    def __init__(self, decisions: DecisionLog, rates: DeployedRates, quotes: QuoteService) -> None:
-        self.decisions, self.rates, self.quotes = decisions, rates, quotes
-        self.lifecycle = Lifecycle(decisions, RateStore, on_change=rates.reload)
+    def __init__(self, decisions: DecisionLog, rates: DeployedRates, quotes: QuoteService,
+                 fairness: FairnessGate | None = None) -> None:
+        self.decisions, self.rates, self.quotes, self.fairness = decisions, rates, quotes, fairness
+        self.lifecycle = Lifecycle(decisions, RateStore, on_change=rates.reload, before_deploy=self._before_deploy)
 
     async def draft(self, who: Principal, spec: RateTableSpec, message: str, *, filing_reference: str | None = None,
                     expiry_date: dt.date | None = None) -> tuple[VersionSummary, bool]:
@@ -94,7 +97,26 @@ class RateVersions:
                                                              at=run.at, result=msgspec.json.encode(run).decode()))
             await transition(self.decisions, session, who, row, "test", row.status, test_run_id=run.id,
                                    note=f"{len(results)} scenarios")
+            await self._fairness_gate(session, who, row, scenarios, results)
         return run
+
+    async def _fairness_gate(self, session: AsyncSession, who: Principal, row: RateVersionRow,
+                             scenarios: Sequence[Scenario], results: Sequence[ScenarioResult]) -> None:
+        """Premiums before and after by driver (the quote's reference), through the fairness gate."""
+        if self.fairness is None:
+            return
+        drivers = {key: quote.reference for key, quote in scenarios if quote.reference}
+        priced = [r for r in results if r.key in drivers and r.old_premium is not None and r.new_premium is not None]
+        before = {"premium": {drivers[r.key]: float(r.old_premium or 0) for r in priced}}
+        after = {"premium": {drivers[r.key]: float(r.new_premium or 0) for r in priced}}
+        result = await self.fairness.gate(who.tenant_id, before, after) if priced else None
+        if result is not None:
+            await self.fairness.record_gate(session, who, subject("rate_version", row.id), result)
+
+    async def _before_deploy(self, session: AsyncSession, who: Principal, row: RateVersionRow) -> None:
+        """A version the fairness gate flagged waits for a compliance sign-off (deploy and rollback alike)."""
+        if self.fairness is not None:
+            await self.fairness.require_clear(session, who.tenant_id, subject("rate_version", row.id))
 
     async def approve(self, who: Principal, version_id: str) -> VersionSummary:
         return summary(await self.lifecycle.approve(who, version_id))

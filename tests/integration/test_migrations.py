@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import saas.audit.models
+import saas.fairness.models
 import saas.tenancy.models
 import saas.trips.models
 import saas.webhooks.models  # noqa: F401  (the tables the migrations must match)
@@ -23,7 +24,8 @@ TABLES = {"api_keys", "audit_entries", "audit_heads", "snapshots", "rate_version
           "rate_deployments", "rate_test_runs", "rate_generation", "drivers", "trips", "scoring_runs",
           "scoring_chunks", "driver_scores", "webhook_deliveries", "webhook_endpoints",
           "key_generation", "content_versions", "content_events", "content_deployments", "content_test_runs",
-          "content_generation", "tenants", "console_sessions"}
+          "content_generation", "tenants", "console_sessions", "fairness_proxies", "fairness_reports",
+          "fairness_gates", "fairness_signoffs"}
 
 
 async def schema_of(database: Database) -> tuple[set[str], str | None]:

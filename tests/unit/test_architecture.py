@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 INFRA = frozenset({"errors", "settings", "canonical", "clock", "money", "suggestions", "yamlio", "db", "metrics",
                    "http_errors", "http_body", "openapi", "charts"})
 FEATURES = ("quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "webhooks", "lifecycle",
-            "versioning", "content", "compliance")
+            "versioning", "content", "compliance", "fairness")
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(), "settings": frozenset(), "canonical": frozenset(), "clock": frozenset(),
     "money": frozenset(), "suggestions": frozenset(), "metrics": frozenset(),
@@ -44,6 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "lifecycle": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates"},
     "compliance": INFRA | {"quote", "tenancy", "audit", "scoring", "rating", "rates", "trips", "webhooks",
                            "versioning"},
+    "fairness": INFRA | {"quote", "tenancy", "audit", "scoring", "trips", "versioning"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "console": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "versioning",
                         "content"},
@@ -126,6 +127,18 @@ def test_the_checker_can_fail() -> None:
     assert "runtime" not in ALLOWED["rating"] and "rating" in ALLOWED["runtime"]
     assert node_of("saas.rating.service") == "rating" and node_of("ml.cli") == "ml.cli"
     assert node_of("ml.artifacts") == "ml" and node_of("numpy") is None
+
+
+PROXY_BLIND = ("rating", "scoring", "trips", "rates", "rules", "quote", "tenancy", "audit", "lifecycle", "webhooks",
+               "versioning", "content")
+"""Nothing that prices, scores or ingests may read the race and ethnicity proxies (issue 18)."""
+
+
+def test_nothing_that_prices_or_scores_can_import_the_proxies() -> None:
+    assert all("fairness" not in ALLOWED[node] for node in PROXY_BLIND)
+    reaching = {a for (a, b) in imports() if b == "fairness"}
+    assert reaching <= {"runtime", "app", "cli", "demo"}, reaching
+    assert ("fairness", "scoring") in imports()  # the drivers of a gap are read from the model itself
 
 
 def test_every_node_is_in_the_document() -> None:

@@ -158,3 +158,9 @@ def test_broken_yaml_points_at_the_problem(tmp_path: Path) -> None:
     (message,) = rendered(tmp_path)
     assert message.startswith("acme.yaml:3:")
     assert "invalid YAML" in message
+
+
+def test_a_control_character_is_located_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "acme.yaml", "id: acme\nname: A\x14B\n")
+    (message,) = rendered(tmp_path)
+    assert message.startswith("acme.yaml:2:8") and "#x0014 is not allowed" in message, message
