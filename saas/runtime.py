@@ -114,7 +114,7 @@ class Runtime:
         decisions.on_append(WebhookQueue(catalog, dispatcher.deliver))
         trips = TripService(db, decisions, catalog, models, dispatcher, chunk_drivers=settings.chunk_drivers)
         in_force = {"tenant-configs": versions.tenant_configs, "rulesets": versions.rulesets(catalog)}
-        bundles = BundleMaker(db, decisions, models, settings.model_dir, versions=in_force)
+        bundles = BundleMaker(db, decisions, models, settings.model_dir, versions=in_force, fairness=fairness)
         return cls(settings=settings, catalog=catalog, model=model, models=models, db=db, rates=rates,
                    decisions=decisions, quotes=quotes, risk_scores=risk_scores,
                    rate_versions=RateVersions(decisions, rates, quotes, fairness),

@@ -31,6 +31,7 @@ from saas.fairness.bisg import proxies_for
 from saas.fairness.census import GROUPS, VINTAGE, census_tables
 from saas.fairness.models import GateRow, ProxyRow, ReportRow, SignoffRow
 from saas.fairness.proxies import parse_proxies, refuse_if_any
+from saas.fairness.render import render_csv, render_html
 from saas.fairness.report import Book, build_report
 from saas.fairness.repository import Drivers, Gates, MonthlyScores, Proxies, Quotes, Reports, Runs, Signoffs
 from saas.fairness.schemas import (
@@ -159,6 +160,20 @@ class FairnessService:
         async with self.db.sessions() as session:
             rows = await Reports(session, tenant_id).list(order_by=(ReportRow.created_at.desc(),))
         return ReportList([ReportSummary(r.id, r.scope, r.created_at, r.created_by, r.hash, r.flags) for r in rows])
+
+    async def reports(self, session: AsyncSession, tenant_id: str, period: str) -> list[tuple[str, bytes]]:
+        """The compliance bundle's fairness section: every report of the month's run (scope
+        ``period:YYYY-MM``) or made during the month, as JSON, CSV and HTML files."""
+        rows = await Reports(session, tenant_id).list(order_by=(ReportRow.created_at,))
+        files: list[tuple[str, bytes]] = []
+        for row in rows:
+            if row.scope == f"period:{period}" or row.created_at.startswith(period):
+                report = Report(row.id, row.created_at, row.created_by, row.hash,
+                                msgspec.json.decode(row.body, type=ReportBody))
+                files += [(f"{row.id}.json", msgspec.json.encode(report)),
+                          (f"{row.id}.csv", render_csv(report).encode()),
+                          (f"{row.id}.html", render_html(report).encode())]
+        return files
 
     async def get_report(self, tenant_id: str, report_id: str) -> Report:
         async with self.db.sessions() as session:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -371,3 +372,21 @@ async def test_the_cli_imports_proxies_and_writes_a_report(api: Api, book: Book,
             "SELECT payload FROM audit_entries WHERE tenant_id = :t AND kind = 'fairness_report'"),
             {"t": TENANT})).scalars().all()
     assert any('"actor":"ana"' in p for p in actors)
+
+
+async def test_the_months_compliance_bundle_carries_its_fairness_report(api: Api, book: Book, tmp_path: Path) -> None:
+    import zipfile
+
+    from saas.compliance.verify import verify_bundle
+
+    response = await api.client.get(f"/v1/compliance/bundle?period={PERIOD}", headers=api.auth(TENANT, "compliance"))
+    assert response.status_code == 200, response.text
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(response.content)
+    assert verify_bundle(path).ok
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        report = book.report["id"]
+        assert {f"fairness/{report}.json", f"fairness/{report}.csv", f"fairness/{report}.html"} <= names
+        assert "fairness/none.json" not in names
+        assert msgspec.json.decode(archive.read(f"fairness/{report}.json"))["hash"] == book.report["hash"]
