@@ -41,9 +41,14 @@ return {allowed, tostring(tokens)}
 """Spend ``cost`` tokens if the refilled bucket holds them; returns (allowed, tokens left)."""
 
 
+REDIS_TIMEOUT_S = 0.5
+"""How long a quote waits on the limiter's Redis before limiting per replica instead."""
+
+
 class SharedRateLimiter:
-    def __init__(self, redis_url: str, per_minute: int, *, burst: int | None = None, prefix: str = "saas:rl:") -> None:
-        self.redis: Any = Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    def __init__(self, redis_url: str, per_minute: int, *, burst: int | None = None, prefix: str = "saas:rl:",
+                 timeout_s: float = REDIS_TIMEOUT_S) -> None:
+        self.redis: Any = Redis.from_url(redis_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self.per_minute = per_minute
         self.rate = max(per_minute, 1) / 60.0
         self.capacity = float(burst if burst is not None else max(per_minute, 1))

@@ -32,6 +32,9 @@ SEED = 20261128
 MAX_EXAMPLES = 6
 RUN_S = 60
 """One role's run idle, generously (tens of seconds); the wait allows ``LOADED`` times that."""
+REQUEST_S = 30
+"""The slowest request idle, generously: the largest explained risk-score batch (2.5 MB) takes a
+few seconds; Schemathesis's own 10 s timeout failed it on a loaded machine. Allowed ``LOADED`` times."""
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def test_schemathesis_finds_nothing(contract_server: Any, role: str, tmp_path: P
     base, keys = contract_server
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
                f"{base}/schema/openapi.json", "--checks", "all", "--seed", str(SEED), "--max-examples",
-               str(MAX_EXAMPLES), "--workers", "1", "--no-color",
+               str(MAX_EXAMPLES), "--request-timeout", str(REQUEST_S * LOADED), "--workers", "1", "--no-color",
                "--phases", "examples,coverage,fuzzing,stateful", "--continue-on-failure",
                "--header", f"Authorization: Bearer {keys[('partner-a', role)]}",
                "--report", "junit", "--report-dir", str(tmp_path)]
