@@ -57,9 +57,12 @@ class BookImpact(Struct, frozen=True, omit_defaults=True):
 
 
 def remap_book(period: str, run_id: str, drivers: list[str], risks: np.ndarray, previous_tenths: np.ndarray,
-               has_previous: np.ndarray, current: TenantConfig, draft: TenantConfig, model: RiskModel) -> BookImpact:
+               has_previous: np.ndarray, current: TenantConfig, draft: TenantConfig, model: RiskModel,
+               rescored: tuple[np.ndarray, RiskModel] | None = None) -> BookImpact:
+    """``rescored``: the draft's own risk scores and model, when it scores drivers differently."""
+    new_risks, new_model = rescored or (risks, model)
     old = map_scores_columns(risks, current.pricing, model)
-    new = map_scores_columns(risks, draft.pricing, model)
+    new = map_scores_columns(new_risks, draft.pricing, new_model)
     a, b = old.multiplier_micros.astype(np.int64), new.multiplier_micros.astype(np.int64)
     safety_old = smooth_safety_columns(previous_tenths, has_previous, old.safety_tenths, current.safety_score.smoothing)
     safety_new = smooth_safety_columns(previous_tenths, has_previous, new.safety_tenths, draft.safety_score.smoothing)

@@ -20,10 +20,12 @@ from saas.content.book_source import last_book
 from saas.content.config_diff import ConfigDiff, diff_configs, render_text
 from saas.content.kinds import Parsed
 from saas.content.reprice import QuoteImpact, premiums, quote_impact, recorded_quotes
+from saas.content.rescore import rescore, scores_differently, stored_inputs
 from saas.errors import ConfigError, ConfigIssue, Conflict, ModelError
 from saas.rates.impact import ScenarioError
 from saas.rating.quoting import QuoteService
 from saas.scoring.mapping_batch import map_scores_columns
+from saas.scoring.model import RiskModel
 from saas.scoring.selection import TenantModels
 from saas.tenancy.keys import Principal
 from saas.tenancy.schemas import TenantConfig
@@ -103,30 +105,47 @@ class ConfigKind:
         except ModelError as exc:
             raise Conflict(exc.detail) from None
         book = await last_book(session, who.tenant_id)
-        drivers = None
+        drivers, rescored = None, None
         if book is None:
             notes.append("no completed monthly run yet: no drivers to re-map")
         else:
             model = self.models.loaded(book.run.model_version)
+            rescored = await self._rescored(session, who.tenant_id, book, current, draft, notes)
             drivers = remap_book(book.run.period, book.run.id, book.drivers, book.risks, book.previous_tenths,
-                                 book.has_previous, current.config, draft.config, model)
+                                 book.has_previous, current.config, draft.config, model, rescored)
         scenarios = await recorded_quotes(session, who.tenant_id, count=request.recent_quotes,
                                           since=request.quotes_since)
         old = premiums(self.quotes, current, scenarios, self.catalog.rulesets)
         new = premiums(self.quotes, draft, scenarios, self.catalog.rulesets)
         if self.fairness is not None:
-            before, after = self._book_outcomes(book, current, draft) if book is not None else ({}, {})
+            before, after = self._book_outcomes(book, current, draft, rescored) if book is not None else ({}, {})
             before["premium"], after["premium"] = (_by_reference(scenarios, prices) for prices in (old, new))
             notes += await self._fairness(session, who, row, before, after)
         return ConfigTest(current.content_hash, drivers, quote_impact(old, new), notes)
 
-    def _book_outcomes(self, book: Any, current: LoadedTenant, draft: LoadedTenant
+    async def _rescored(self, session: AsyncSession, tenant_id: str, book: Any, current: LoadedTenant,
+                        draft: LoadedTenant, notes: list[str]) -> tuple[Any, RiskModel] | None:
+        """The draft's own risk scores when it changes the model or a state's feature groups."""
+        model = self.models.live(draft)
+        if not scores_differently(current, self.models.live(current).version, draft, model.version):
+            return None
+        drivers, states, inputs = await stored_inputs(session, tenant_id, book.run.period)
+        if drivers != book.drivers:
+            return None
+        notes.append(f"drivers re-scored with model {model.version} and the draft's feature groups, from the "
+                     "inputs the run stored (a newly enabled group stays marginalised out: the run did not keep it)")
+        return rescore(inputs, states, draft, model), model
+
+    def _book_outcomes(self, book: Any, current: LoadedTenant, draft: LoadedTenant,
+                       rescored: tuple[Any, RiskModel] | None
                        ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
-        """The last run's drivers re-mapped both ways: multiplier and this month's safety score."""
+        """The last run's drivers mapped both ways (the draft's side re-scored when it scores differently):
+        multiplier and this month's safety score."""
         model = self.models.loaded(book.run.model_version)
         sides = []
         for tenant in (current, draft):
-            mapped = map_scores_columns(book.risks, tenant.config.pricing, model)
+            risks, scoring = rescored if (tenant is draft and rescored) else (book.risks, model)
+            mapped = map_scores_columns(risks, tenant.config.pricing, scoring)
             sides.append({"multiplier": dict(zip(book.drivers, (mapped.multiplier_micros / 1e6).tolist(), strict=True)),
                           "safety_score": dict(zip(book.drivers, (mapped.safety_tenths / 10).tolist(), strict=True))})
         return sides[0], sides[1]
