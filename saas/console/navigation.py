@@ -12,6 +12,7 @@ from __future__ import annotations
 from msgspec import Struct
 
 from saas.content.routes import CONFIG
+from saas.fairness.routes import COMPLIANCE as FAIRNESS
 from saas.rates.routes import READ as RATES_READ
 from saas.tenancy.guards import COMPLIANCE, RATE
 from saas.trips.routes import RUN_READ
@@ -36,8 +37,10 @@ SECTIONS: list[Section] = [
     Section("Quote playground", "/console/playground", RATE),
     Section("Runs and drivers", "/console/runs", RUN_READ),
     Section("Compliance", "/console/compliance", COMPLIANCE),
+    Section("Fairness", "/console/fairness", FAIRNESS),
+    Section("Adverse action", "/console/adverse-actions", COMPLIANCE),
 ]
-PLANNED: list[str] = ["Fairness", "Adverse action"]
+PLANNED: list[str] = []
 """Sections whose features have not landed yet (each becomes a ``Section`` when it does)."""
 
 
