@@ -5,6 +5,7 @@ every role that may read decisions; another tenant's decision is the service's 4
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Request, get
@@ -21,9 +22,9 @@ from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS
 from saas.trips.api_schemas import PERIOD
 
 
-def month_of(request: Request[Any, Any, Any]) -> str:
-    """The ``period`` query parameter (YYYY-MM, as the API's pattern), this month when absent."""
-    period = (request.query_params.get("period") or "").strip() or today().strftime("%Y-%m")
+def month_of(raw: str | None, now: dt.date) -> str:
+    """The ``period`` query parameter (YYYY-MM, the API's pattern), the month of ``now`` when absent."""
+    period = (raw or "").strip() or now.strftime("%Y-%m")
     if PERIOD.match(period) is None:
         raise ValidationFailed("period must be a calendar month, YYYY-MM", path="period")
     return period
@@ -31,7 +32,7 @@ def month_of(request: Request[Any, Any, Any]) -> str:
 
 @get("/adverse-actions", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
 async def register(request: Request[Any, Any, Any], compliance: ComplianceDep, user: ConsoleUser) -> Template:
-    period = month_of(request)
+    period = month_of(request.query_params.get("period"), today())
     found = await compliance.register(user.tenant_id, period)
     return page(request, "adverse_actions.html", user, register=found, figures=found.figures, period=period)
 
@@ -48,7 +49,7 @@ async def notice(request: Request[Any, Any, Any], compliance: ComplianceDep, use
 @get("/compliance/bundle", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
 async def bundle(request: Request[Any, Any, Any], compliance: ComplianceDep, user: ConsoleUser) -> Stream:
     """The month's compliance bundle, streamed as the API streams it (made by this user's key)."""
-    period = month_of(request)
+    period = month_of(request.query_params.get("period"), today())
     who = user.principal
     chunks = await compliance.bundle_stream(user.tenant_id, period, made_by=f"{who.name} ({who.key_id})")
     name = f"compliance-{user.tenant_id}-{period}.zip"

@@ -1,10 +1,10 @@
 """The console's navigation: which sections a role sees, and the seams later features plug into.
 
 Each section names the API role set that governs it, so the menu never offers a page the role
-would be refused. A feature that adds pages (fairness reports, the adverse-action register and its
-notices, the compliance bundle) adds a ``Section`` here with its routes' roles and its module's
-ROUTES to ``saas.console.routes.PAGES``; until then its section is listed in ``PLANNED`` and shown
-as "soon" rather than hidden, so users know it is coming.
+would be refused (Fairness: compliance keys only, as ``saas.fairness.routes``; Adverse action: the
+register's ``COMPLIANCE``). A feature that adds pages adds a ``Section`` here with its routes' roles
+and its module's ROUTES to ``saas.console.routes.PAGES``; until then its section may be listed in
+``PLANNED`` and shown as "soon" rather than hidden, so users know it is coming.
 """
 
 from __future__ import annotations

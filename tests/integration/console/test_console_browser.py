@@ -7,6 +7,7 @@ Every wait is for a condition on the page (Playwright's expect, bounded generous
 from __future__ import annotations
 
 import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -445,6 +446,12 @@ def test_compliance_reads_the_register_and_a_notice_and_downloads_the_bundle(bro
     assert download.value.suggested_filename == f"compliance-partner-a-{this_month()}.zip"
     check = verify_bundle(path)
     assert check.ok and check.files_checked >= 10 and check.tenant_id == "partner-a", check
+    with zipfile.ZipFile(path) as archive:
+        assert decision_id in archive.read("adverse-actions/register.json").decode()
+        filed = [n for n in archive.namelist() if n.startswith("fairness/") and n != "fairness/none.json"]
+    made = [r for r in _api(console, "GET", "/v1/fairness/reports", "compliance").json()["reports"]
+            if r["created_at"].startswith(this_month()) or r["scope"] == f"period:{this_month()}"]
+    assert len(filed) == 3 * len(made)  # each report as JSON, CSV and HTML
     page.context.close()
 
     other = sign_in(browser, console, console.key("compliance", tenant="partner-b"))
