@@ -361,6 +361,15 @@ def test_the_playground_socket_refuses_another_origin(console: Console) -> None:
     client.close()
 
 
+def fits_a_phone(page: Any) -> None:
+    """At 390 px the page scrolls wide tables and charts inside their cards, never the page itself."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size(size)
+    assert width <= 390, f"{page.url} is {width} px wide at 390"
+
+
 def _api(console: Console, method: str, path: str, role: str, **kwargs: Any) -> httpx.Response:
     """The public API with a key of partner-a (what a tenant's systems do alongside the console)."""
     headers = {"Authorization": f"Bearer {console.key(role)}"}
@@ -392,6 +401,7 @@ def test_compliance_makes_and_reads_a_fairness_report(browser: Any, console: Con
     expect(page.locator(".fairness-outcome table").first).to_contain_text("Hispanic")
     assert page.locator(".fairness-outcome svg").count() >= 1  # the ratio charts, as the API's HTML draws them
     shoot(page, console, "fairness-report")
+    fits_a_phone(page)
     page.goto("/console/fairness")
     expect(page.locator(f'a[href="/console/fairness/{report_id}"]')).to_have_text(f"period:{console.periods[0]}")
     shoot(page, console, "fairness")
@@ -436,6 +446,7 @@ def test_compliance_reads_the_register_and_a_notice_and_downloads_the_bundle(bro
     assert len(reasons) == len(api_notice["reasons"]) >= 1
     assert reasons[0].startswith(api_notice["reasons"][0]["sentence"])
     shoot(page, console, "notice")
+    fits_a_phone(page)
 
     page.goto("/console/compliance")
     page.get_by_label("Month (YYYY-MM)").fill(this_month())
