@@ -13,6 +13,7 @@ from litestar.response import Stream, Template
 from saas.audit.export import verify_export
 from saas.audit.routes import MEDIA, DecisionsDep
 from saas.audit.service import export, verify
+from saas.console.queries import today
 from saas.console.sessions import ConsoleUser
 from saas.console.web import page, signed_in, to
 from saas.errors import ValidationFailed
@@ -22,9 +23,14 @@ from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, DatabaseDep
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 
+def this_month() -> str:
+    """The bundle form's default month (the one under way)."""
+    return today().strftime("%Y-%m")
+
+
 @get("/compliance", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
 async def compliance(request: Request[Any, Any, Any], user: ConsoleUser) -> Template:
-    return page(request, "compliance.html", user, result=None, checked=None)
+    return page(request, "compliance.html", user, result=None, checked=None, period=this_month())
 
 
 @post("/compliance/verify", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
@@ -32,7 +38,8 @@ async def verify_chain(request: Request[Any, Any, Any], db: DatabaseDep, user: C
     """Re-check the tenant's whole chain in the database."""
     async with db.sessions() as session:
         result = await verify(session, user.tenant_id)
-    return page(request, "compliance.html", user, result=result, checked="the audit trail in the database")
+    return page(request, "compliance.html", user, result=result, checked="the audit trail in the database",
+                period=this_month())
 
 
 @post("/compliance/verify-file", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
@@ -45,7 +52,8 @@ async def verify_file(request: Request[Any, Any, Any], user: ConsoleUser) -> Tem
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationFailed(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB", path="export")
     result = verify_export(content)
-    return page(request, "compliance.html", user, result=result, checked=f"the file {upload.filename}")
+    return page(request, "compliance.html", user, result=result, checked=f"the file {upload.filename}",
+                period=this_month())
 
 
 @get("/compliance/export", guards=[signed_in(COMPLIANCE)], include_in_schema=False)

@@ -15,13 +15,23 @@ from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from saas.console import compliance, config_pages, overview, playground, rate_pages, runs, signin
+from saas.console import (
+    adverse_pages,
+    compliance,
+    config_pages,
+    fairness_pages,
+    overview,
+    playground,
+    rate_pages,
+    runs,
+    signin,
+)
 from saas.console.web import PREFIX, console_error, provide_user
 from saas.errors import SaasError
 
 HERE = Path(__file__).parent
 PAGES = [*signin.ROUTES, *overview.ROUTES, *rate_pages.ROUTES, *playground.ROUTES, *compliance.ROUTES, *runs.ROUTES,
-         *config_pages.ROUTES]
+         *config_pages.ROUTES, *fairness_pages.ROUTES, *adverse_pages.ROUTES]
 
 
 def router() -> Router:

@@ -115,7 +115,7 @@ def _group_row(g: GroupFigures) -> str:
     return f"<tr><td>{LABELS[g.group]}</td>" + "".join(f"<td>{_cell(c)}</td>" for c in cells) + "</tr>"
 
 
-def _outcome_section(outcome: OutcomeFigures) -> str:
+def outcome_section(outcome: OutcomeFigures) -> str:
     head = ("<tr><th>group</th><th>n</th><th>effective n</th><th>mean</th><th>ratio</th><th>95 % interval</th>"
             "<th>SMD</th><th>Welch p</th><th>AIR</th><th>odds ratio</th><th>z-test p</th></tr>")
     rows = "".join(_group_row(g) for g in outcome.groups)
@@ -144,7 +144,7 @@ def render_html(report: Report) -> str:
         f"<h2>Where the numbers come from</h2><p>{prov.with_proxy} of {prov.drivers} drivers have a proxy "
         f"(coverage {prov.coverage:.1%}); methods {html.escape(str(prov.methods))}. {html.escape(prov.census_vintage)}."
         f" Figures are {html.escape(prov.weighting)}; intervals: {html.escape(prov.bootstrap)}.</p>",
-        "<h2>Outcomes</h2>", *(_outcome_section(o) for o in body.outcomes),
+        "<h2>Outcomes</h2>", *(outcome_section(o) for o in body.outcomes),
         "<h2>Drivers of the gaps</h2><table><tr><th>group</th><th>model input</th><th>contribution gap</th>"
         f"<th>share of risk gap</th><th>multiplier gap change when marginalised</th></tr>{drivers}</table>",
         drivers_chart(report), "<h2>Last months</h2>", trend_chart(report), "</body></html>"])

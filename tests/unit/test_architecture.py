@@ -47,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "fairness": INFRA | {"quote", "tenancy", "audit", "scoring", "trips", "versioning"},
     "catalog": INFRA | {"quote", "tenancy", "rules", "rating"},
     "console": INFRA | {"quote", "tenancy", "rules", "audit", "scoring", "rating", "rates", "trips", "versioning",
-                        "content"},
+                        "content", "fairness", "compliance"},
     "runtime": INFRA | {"catalog", "ml", *FEATURES},
     "app": INFRA | {"runtime", "console", *FEATURES},
     "demo": INFRA | {"runtime", "catalog", "console", *FEATURES},
@@ -137,7 +137,7 @@ PROXY_BLIND = ("rating", "scoring", "trips", "rates", "rules", "quote", "tenancy
 def test_nothing_that_prices_or_scores_can_import_the_proxies() -> None:
     assert all("fairness" not in ALLOWED[node] for node in PROXY_BLIND)
     reaching = {a for (a, b) in imports() if b == "fairness"}
-    assert reaching <= {"runtime", "app", "cli", "demo"}, reaching
+    assert reaching <= {"runtime", "app", "cli", "demo", "console"}, reaching  # console: compliance keys only
     assert ("fairness", "scoring") in imports()  # the drivers of a gap are read from the model itself
 
 

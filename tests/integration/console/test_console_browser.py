@@ -7,12 +7,20 @@ Every wait is for a condition on the page (Playwright's expect, bounded generous
 from __future__ import annotations
 
 import re
+import zipfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.integration.console.conftest import Console
+from saas.compliance.verify import verify_bundle
+from saas.quote.examples import EXAMPLE_QUOTE
+from saas.trips.demo_data import demo_drivers
+from tests.fairness_data import NAMES
+from tests.integration.api.test_adverse_actions import RISKY
+from tests.integration.console.conftest import Console, this_month
 
 pytestmark = pytest.mark.integration
 WAIT_MS = 30_000
@@ -277,7 +285,7 @@ UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), s
   .map(e => e.outerHTML.slice(0, 120))"""
 PAGES = ("/console", "/console/config", "/console/config/new", "/console/rates", "/console/rates/new?state=CA",
          "/console/playground", "/console/runs",
-         "/console/drivers", "/console/compliance")
+         "/console/drivers", "/console/compliance", "/console/adverse-actions")
 
 
 def test_every_page_fits_a_phone_labels_its_controls_and_signs_in_by_keyboard(browser: Any,
@@ -351,3 +359,113 @@ def test_the_playground_socket_refuses_another_origin(console: Console) -> None:
     with pytest.raises(InvalidStatus), connect(uri, additional_headers={"Origin": console.url}):
         pass  # no session
     client.close()
+
+
+def fits_a_phone(page: Any) -> None:
+    """At 390 px the page scrolls wide tables and charts inside their cards, never the page itself."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size(size)
+    assert width <= 390, f"{page.url} is {width} px wide at 390"
+
+
+def _api(console: Console, method: str, path: str, role: str, **kwargs: Any) -> httpx.Response:
+    """The public API with a key of partner-a (what a tenant's systems do alongside the console)."""
+    headers = {"Authorization": f"Bearer {console.key(role)}"}
+    return httpx.request(method, console.url + path, headers=headers, timeout=120, **kwargs)
+
+
+def _proxies(console: Console) -> None:
+    """BISG inputs for partner-a's demo drivers (surnames and ZIPs of three groups, in turn)."""
+    people = [p for group in ("white", "hispanic", "black") for p in NAMES[group]]
+    rows = [f"{d},{people[i % len(people)][0]},,{people[i % len(people)][1]}"
+            for i, (d, _, _) in enumerate(demo_drivers(300, ["CA", "NY", "TX"]))]
+    answer = _api(console, "POST", "/v1/fairness/proxies", "compliance",
+                  content=("driver_id,surname,first_name,zip\n" + "\n".join(rows) + "\n").encode())
+    assert answer.status_code == 200 and answer.json()["drivers"] == 300, answer.text
+
+
+def test_compliance_makes_and_reads_a_fairness_report(browser: Any, console: Console) -> None:
+    _proxies(console)
+    page = sign_in(browser, console, console.key("compliance"))
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Fairness").click()
+    expect(page.locator("h1")).to_have_text("Fairness", timeout=WAIT_MS)
+    page.get_by_label("Month (YYYY-MM)").fill(console.periods[0])
+    page.get_by_role("button", name="Make the fairness report").click()
+    expect(page.locator("h1")).to_contain_text(f"period:{console.periods[0]}", timeout=WAIT_MS)
+    report_id = page.url.rsplit("/", 1)[1]
+    stored = _api(console, "GET", f"/v1/fairness/reports/{report_id}", "compliance").json()
+    assert stored["body"]["provenance"]["with_proxy"] == 300
+    assert page.locator("#flags li").count() == max(len(stored["body"]["flags"]), 1)
+    expect(page.locator(".fairness-outcome table").first).to_contain_text("Hispanic")
+    assert page.locator(".fairness-outcome svg").count() >= 1  # the ratio charts, as the API's HTML draws them
+    shoot(page, console, "fairness-report")
+    fits_a_phone(page)
+    page.goto("/console/fairness")
+    expect(page.locator(f'a[href="/console/fairness/{report_id}"]')).to_have_text(f"period:{console.periods[0]}")
+    shoot(page, console, "fairness")
+    page.context.close()
+
+    other = sign_in(browser, console, console.key("compliance", tenant="partner-b"))
+    response = other.goto(f"/console/fairness/{report_id}")
+    assert response is not None and response.status == 404
+    other.context.close()
+
+
+def test_admin_sees_no_fairness_and_a_forged_post_is_refused(browser: Any, console: Console) -> None:
+    page = sign_in(browser, console, console.key("admin"))
+    nav = page.get_by_role("navigation", name="Sections")
+    expect(nav.get_by_role("link", name="Adverse action")).to_be_visible()
+    expect(nav.get_by_text("Fairness")).to_have_count(0)
+    refused = page.goto("/console/fairness")
+    assert refused is not None and refused.status == 403
+    expect(page.locator("h1")).to_contain_text("Role not allowed")
+    forged = page.request.post("/console/fairness", form={"csrf_token": csrf(page), "period": console.periods[0]})
+    assert forged.status == 403, forged.text()
+    page.context.close()
+
+
+def test_compliance_reads_the_register_and_a_notice_and_downloads_the_bundle(browser: Any, console: Console,
+                                                                            tmp_path: Path) -> None:
+    quote = _api(console, "POST", "/v1/quotes", "rating", json=EXAMPLE_QUOTE | {"telematics": RISKY})
+    assert quote.status_code == 201, quote.text
+    decision_id = quote.json()["decision_id"]
+    api_notice = _api(console, "GET", f"/v1/decisions/{decision_id}/adverse-action", "compliance").json()
+
+    page = sign_in(browser, console, console.key("compliance"))
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Adverse action").click()
+    expect(page.locator("h1")).to_have_text(f"Adverse-action register: {this_month()}", timeout=WAIT_MS)
+    register = _api(console, "GET", f"/v1/adverse-actions?period={this_month()}", "compliance").json()
+    expect(page.locator("#figures")).to_contain_text(str(register["figures"]["notices"]))
+    assert page.locator("#entries tbody tr").count() == len(register["entries"]) >= 1
+    shoot(page, console, "adverse-actions")
+    page.locator(f'a[href="/console/adverse-actions/{decision_id}"]').click()
+    expect(page.locator("h1")).to_have_text("Notice of adverse action", timeout=WAIT_MS)
+    reasons = page.locator("#reasons li").all_inner_texts()
+    assert len(reasons) == len(api_notice["reasons"]) >= 1
+    assert reasons[0].startswith(api_notice["reasons"][0]["sentence"])
+    shoot(page, console, "notice")
+    fits_a_phone(page)
+
+    page.goto("/console/compliance")
+    page.get_by_label("Month (YYYY-MM)").fill(this_month())
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download the bundle").click()
+    path = tmp_path / "bundle.zip"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == f"compliance-partner-a-{this_month()}.zip"
+    check = verify_bundle(path)
+    assert check.ok and check.files_checked >= 10 and check.tenant_id == "partner-a", check
+    with zipfile.ZipFile(path) as archive:
+        assert decision_id in archive.read("adverse-actions/register.json").decode()
+        filed = [n for n in archive.namelist() if n.startswith("fairness/") and n != "fairness/none.json"]
+    made = [r for r in _api(console, "GET", "/v1/fairness/reports", "compliance").json()["reports"]
+            if r["created_at"].startswith(this_month()) or r["scope"] == f"period:{this_month()}"]
+    assert len(filed) == 3 * len(made)  # each report as JSON, CSV and HTML
+    page.context.close()
+
+    other = sign_in(browser, console, console.key("compliance", tenant="partner-b"))
+    response = other.goto(f"/console/adverse-actions/{decision_id}")
+    assert response is not None and response.status == 404
+    other.context.close()
