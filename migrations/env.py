@@ -16,9 +16,9 @@ import saas.audit.models
 import saas.console.models
 import saas.fairness.models
 import saas.rates.models
-import saas.versioning.models
 import saas.tenancy.models
 import saas.trips.models
+import saas.versioning.models
 import saas.webhooks.models  # noqa: F401  (registers the tables on Base.metadata)
 from saas.db import Base, make_engine
 from saas.settings import load_settings

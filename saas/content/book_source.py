@@ -45,7 +45,7 @@ async def last_book(session: AsyncSession, tenant_id: str) -> Book | None:
         .order_by(DriverScoreRow.driver_id))).all()
     before = dict((await session.execute(scores.statement().with_only_columns(
         DriverScoreRow.driver_id, DriverScoreRow.safety_score)
-        .where(DriverScoreRow.period == previous_period(run.period)))).tuples().all())
+        .where(DriverScoreRow.period == previous_period(run.period)))).all())
     drivers = [row[0] for row in rows]
     previous = [before.get(driver) for driver in drivers]
     return Book(run, drivers, np.array([row[1] for row in rows], dtype=np.float64),

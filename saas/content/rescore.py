@@ -44,7 +44,7 @@ async def stored_inputs(session: AsyncSession, tenant_id: str, period: str) -> t
         DriverScoreRow.driver_id, DriverScoreRow.features).where(DriverScoreRow.period == period)
         .order_by(DriverScoreRow.driver_id))).all()
     states = dict((await session.execute(_Drivers(session, tenant_id).statement().with_only_columns(
-        DriverRow.driver_id, DriverRow.state))).tuples().all())
+        DriverRow.driver_id, DriverRow.state))).all())
     return [r[0] for r in rows], [states.get(r[0], "") for r in rows], [r[1] for r in rows]
 
 
