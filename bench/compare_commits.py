@@ -4,6 +4,12 @@ For each checkout (``--before DIR``, this one after), a SQLite database is prepa
 checkout's own CLI and one server process of that checkout's code is loaded with wrk, alternating
 before/after runs so a drifting background load hits both alike. The "before" checkout is also run
 on the stack it shipped with (h11 and asyncio) to separate the stack's share from the code's.
+
+On a machine with two or more cores the server is pinned to one core and wrk to another
+(``taskset``): otherwise the scheduler moves them onto the same core now and then, and on a 2-core
+VM that alone moved one checkout's figure by ±30 % between runs minutes apart. The verdict is the
+median of the per-round ratios (each round runs before and after back to back), which a drift that
+spans rounds cannot bias, next to the best of each.
 Run: ``.venv/bin/python bench/compare_commits.py --before /path/to/old/checkout``.
 """
 
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,12 +41,16 @@ def prepare(tree: Path, db: str) -> str:
     return next(word for word in out.split() if word.startswith("rk_") and word.count("_") >= 2)
 
 
+SERVER_CPU, WRK_CPU = ("1", "0") if (os.cpu_count() or 1) >= 2 else (None, None)
+
+
 def run(label: str, tree: Path, db: str, key: str, stack: list[str], explain: str, seconds: int) -> Result:
     import httpx
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(tree), "SAAS_DATABASE_URL": db}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "saas.app:create_app", "--port",
+    pin = ["taskset", "-c", SERVER_CPU] if SERVER_CPU else []
+    server = subprocess.Popen([*pin, sys.executable, "-m", "uvicorn", "--factory", "saas.app:create_app", "--port",
                                str(port), "--log-level", "warning", "--no-access-log", *stack], env=env, cwd=tree)
     try:
         for _ in range(600):
@@ -52,15 +63,16 @@ def run(label: str, tree: Path, db: str, key: str, stack: list[str], explain: st
         url = f"http://127.0.0.1:{port}/v1/quotes?explain={explain}"
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         body = json.dumps(EXAMPLE_QUOTE).encode()
-        wrk("warm-up", url, server.pid, body=body, headers=headers, seconds=2)
-        return wrk(label, url, server.pid, body=body, headers=headers, seconds=seconds)
+        wrk("warm-up", url, server.pid, body=body, headers=headers, seconds=2, cpus=WRK_CPU)
+        return wrk(label, url, server.pid, body=body, headers=headers, seconds=seconds, cpus=WRK_CPU)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 def main(args: argparse.Namespace) -> None:
-    print(f"machine: {describe()}; load average at start {os.getloadavg()[0]:.2f}")
+    print(f"machine: {describe()}; load average at start {os.getloadavg()[0]:.2f}; "
+          f"server on CPU {SERVER_CPU}, wrk on CPU {WRK_CPU}")
     before = Path(args.before).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         dbs = {name: f"sqlite+aiosqlite:///{tmp}/{name}.db" for name in ("before", "after")}
@@ -80,6 +92,13 @@ def main(args: argparse.Namespace) -> None:
             for results in rows.values():
                 best = max(results, key=lambda r: r.rps)
                 print(best.line() + f"   x{best.rps / base.rps:4.2f} vs before")
+            pairs = list(zip(rows["before, same stack"], rows["after"], strict=True))
+            ratios = sorted(after.rps / before.rps for before, after in pairs)
+            cpu = sorted(before.cpu_ms_per_request / after.cpu_ms_per_request for before, after in pairs
+                         if after.cpu_ms_per_request)
+            print(f"after / before, same stack, per round: {' '.join(f'{r:.3f}' for r in ratios)}; "
+                  f"median x{statistics.median(ratios):.3f} in req/s, x{statistics.median(cpu):.3f} in server "
+                  "CPU per request (before / after)")
 
 
 if __name__ == "__main__":

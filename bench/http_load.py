@@ -96,7 +96,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def wrk(label: str, url: str, pid: int, *, body: bytes | None = None, headers: dict[str, str] | None = None,
-        connections: int = 32, seconds: int = 10) -> Result:
+        connections: int = 32, seconds: int = 10, cpus: str | None = None) -> Result:
+    """``cpus`` pins wrk (``taskset -c``) so it never shares a core with a server pinned elsewhere."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "request.lua"
         lines = [f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items()]
@@ -106,7 +107,8 @@ def wrk(label: str, url: str, pid: int, *, body: bytes | None = None, headers: d
                       "wrk.body = f:read(\"*a\")", "f:close()"]
         script.write_text("\n".join(lines) + "\n")
         before = cpu_seconds(pid)
-        out = subprocess.run([ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+        pin = ["taskset", "-c", cpus] if cpus else []
+        out = subprocess.run([*pin, ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                               str(script), url], capture_output=True, text=True, check=True).stdout
         used = cpu_seconds(pid) - before
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]

@@ -63,7 +63,8 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     if settings.redis_url:
         from saas.tenancy.shared_limit import SharedRateLimiter
 
-        return SharedRateLimiter(settings.redis_url, settings.rate_limit_per_minute)
+        return SharedRateLimiter(settings.redis_url, settings.rate_limit_per_minute,
+                                 timeout_s=settings.rate_limit_redis_timeout_s)
     return TenantRateLimiter(settings.rate_limit_per_minute)
 
 
@@ -127,6 +128,7 @@ class Runtime:
         versions (once), load the deployed versions and keep them fresh (``watch``). ``warm_up``
         compiles the tree kernels and builds every tenant's scoring views now (servers); a one-off
         CLI command skips it and builds only the views it uses."""
+        await self.limiter.warm()
         await self.record_snapshots()
         if self.models.registry is not None:  # the serving model is registered, so replay finds it forever
             await self.models.registry.register(self.settings.model_dir)

@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True):
     max_body_bytes: int
     bulk_max_quotes: int
     rate_limit_per_minute: int
+    rate_limit_redis_timeout_s: float = 0.5
+    """How long a request waits on the shared limiter's Redis before this replica limits on its own."""
     chunk_drivers: int = DEFAULT_CHUNK_DRIVERS
     """Drivers per scoring-run chunk (one RQ job each)."""
     chunk_timeout_s: int = 30
@@ -56,6 +58,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("SAAS_MAX_BODY_BYTES", 16 * 1024 * 1024)),
         bulk_max_quotes=int(env.get("SAAS_BULK_MAX_QUOTES", 10_000)),
         rate_limit_per_minute=int(env.get("SAAS_RATE_LIMIT_PER_MINUTE", 600_000)),
+        rate_limit_redis_timeout_s=float(env.get("SAAS_RATE_LIMIT_REDIS_TIMEOUT_S", 0.5)),
         chunk_drivers=int(env.get("SAAS_CHUNK_DRIVERS", DEFAULT_CHUNK_DRIVERS)),
         chunk_timeout_s=int(env.get("SAAS_CHUNK_TIMEOUT_S", 30)),
         target_spread_override=_decimal(env, SPREAD_ENV),

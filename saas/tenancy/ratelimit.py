@@ -27,6 +27,9 @@ class RateLimiter(Protocol):
 
     async def acquire(self, tenant_id: str, cost: int = 1) -> None: ...
 
+    async def warm(self) -> None:
+        """Before serving: open what the first request would otherwise wait for; never raises."""
+
 
 def refuse_oversized(cost: int, capacity: float, per_minute: int) -> None:
     if cost > capacity:
@@ -52,6 +55,9 @@ class TenantRateLimiter:
 
     async def acquire(self, tenant_id: str, cost: int = 1) -> None:
         self.take(tenant_id, cost)
+
+    async def warm(self) -> None:
+        """An in-process bucket has nothing to open."""
 
     def take(self, tenant_id: str, cost: int = 1) -> None:
         """Spend ``cost`` tokens of the tenant's bucket or raise RateLimited without spending any."""

@@ -67,5 +67,15 @@ class SharedRateLimiter:
             wait = (cost - float(left)) / self.rate
             raise RateLimited(f"tenant rate limit exceeded; retry in {wait:.1f}s")
 
+    async def warm(self) -> None:
+        """Connect and load the script before the first request: a cold connection plus the script's
+        first load is several round trips, and on a loaded machine they outlast the timeout, so the
+        first request of each replica would be limited on the replica's own bucket instead."""
+        try:
+            await self.redis.script_load(TOKEN_BUCKET)
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("rate limiter: Redis unavailable at start (%s); limiting per replica until it answers",
+                        exc)
+
     async def close(self) -> None:
         await self.redis.aclose()

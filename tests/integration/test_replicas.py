@@ -38,7 +38,10 @@ def own_postgres() -> Iterator[PostgresServer]:
 async def replicas(own_postgres: PostgresServer, redis_url: str) -> AsyncIterator[Replicas]:
     keys = await prepare(own_postgres.create_database("replicas"), redis_url)
     app_url = own_postgres.app_role("replicas")  # the replicas connect as production does: row security on
-    with serving(app_url, redis_url, per_minute=PER_MINUTE) as urls:
+    # a limiter timeout a loaded machine cannot outlast: a request that times out is limited on its
+    # replica's own bucket (the outage path, tested in test_shared_limit.py), not the shared one
+    extra = {"SAAS_RATE_LIMIT_REDIS_TIMEOUT_S": str(5 * LOADED)}
+    with serving(app_url, redis_url, per_minute=PER_MINUTE, extra=extra) as urls:
         yield Replicas(own_postgres, app_url, urls, keys)
 
 

@@ -52,3 +52,21 @@ async def test_without_redis_each_replica_limits_on_its_own() -> None:
         assert [await spend(limiter, "partner-a") for _ in range(4)] == [True, True, True, False]
     finally:
         await limiter.close()
+
+
+async def test_warm_loads_the_script_before_the_first_request_and_survives_no_redis(
+        redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    limiter = SharedRateLimiter(redis_url, 60, prefix=f"w{uuid4().hex[:6]}:")
+    try:
+        await limiter.redis.script_flush()
+        await limiter.warm()
+        assert await limiter.redis.script_exists(limiter._script.sha) == [True]
+    finally:
+        await limiter.close()
+    absent = SharedRateLimiter(f"redis://127.0.0.1:{free_port()}/0", 60)
+    try:
+        await absent.warm()
+        assert "Redis unavailable at start" in caplog.text
+        assert await spend(absent, "partner-a")  # limited per replica, not refused
+    finally:
+        await absent.close()
