@@ -24,6 +24,7 @@ from saas.compliance.notices import decline_notice, is_adverse, surcharge_notice
 from saas.compliance.schemas import NOTICE_KIND, WEBHOOK_EVENT, Notice, notice_id
 from saas.errors import QuoteDeclined
 from saas.quote.schemas import Quote
+from saas.rating.responses import QuoteResponse
 from saas.rating.service import Priced
 from saas.scoring.model import RiskModel
 from saas.tenancy.service import LoadedTenant
@@ -44,6 +45,9 @@ def notice_entry(notice: Notice, now: dt.datetime | None = None) -> NewEntry:
 
 class Notices:
     """The one place that decides whether a decision is adverse and what its notice says."""
+
+    def wants_explanation(self, response: QuoteResponse) -> bool:
+        return is_adverse(response)
 
     def for_quote(self, tenant: LoadedTenant, priced: Priced, model: RiskModel) -> NewEntry | None:
         if not is_adverse(priced.response) or priced.explanation is None:

@@ -23,7 +23,7 @@ from saas.clock import utc_timestamp
 from saas.errors import QuoteDeclined, SaasError
 from saas.money import ONE
 from saas.quote.schemas import Quote
-from saas.rating.responses import DecisionPayload, DeclinePayload, ShadowScore
+from saas.rating.responses import DecisionPayload, DeclinePayload, QuoteResponse, ShadowScore
 from saas.rating.service import Pinned, Priced, price_batch, price_slice, score_batch
 from saas.rating.sources import RateSource
 from saas.rules.ruleset import CompiledRuleset
@@ -48,6 +48,10 @@ class AdverseActions(Protocol):
     """Whoever records adverse-action notices (``saas.compliance``, given by the assembly): asked
     about every decision, it returns the notice entry to append with it, or None."""
 
+    def wants_explanation(self, response: QuoteResponse) -> bool:
+        """Whether this priced quote will need a notice, hence its contributions."""
+        ...
+
     def for_quote(self, tenant: LoadedTenant, priced: Priced, model: RiskModel) -> NewEntry | None: ...
 
     def for_decline(self, tenant: LoadedTenant, quote: Quote, declined: QuoteDeclined,
@@ -63,7 +67,7 @@ class QuoteService:
         self.code_version = code_version
         self.spread_override = spread_override
         self.adverse = adverse
-        """Notices are computed from the exact contributions, so with it every quote computes them."""
+        """Notices are computed from the exact contributions: with it, an adverse quote computes them."""
 
     def resolve(self, tenant: LoadedTenant, quote: Quote) -> Pinned | SaasError:
         """The ruleset and rate table this quote is rated with, or why it cannot be."""
@@ -83,7 +87,7 @@ class QuoteService:
         pinned = [self.resolve(tenant, q) for q in quotes]
         results = price_batch(tenant, quotes, pinned, self.models.live(tenant), explain=explain,
                               code_version=self.code_version, now=now, spread=self.spread_override,
-                              contributions=self.adverse is not None)
+                              explain_if=self.adverse.wants_explanation if self.adverse else None)
         shadow = self.models.shadow(tenant)
         if shadow is None:
             return results
@@ -165,7 +169,7 @@ class QuoteService:
                 span = range(start, min(start + BULK_SLICE, len(quotes)))
                 results = await anyio.to_thread.run_sync(lambda span=span: price_slice(  # type: ignore[misc]
                     tenant, quotes, pinned, model, scored, span, code_version=self.code_version, created=created,
-                    show=explain))
+                    show=explain, explain_if=self.adverse.wants_explanation if self.adverse else None))
                 if shadow is not None and shadow_scored is not None:
                     results = with_shadows(results, price_slice(tenant, quotes, pinned, shadow, shadow_scored, span,
                                                                 code_version=self.code_version, created=created))

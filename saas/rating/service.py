@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -51,6 +51,11 @@ class Priced:
     """Every input's exact contribution, when computed (an adverse-action notice splits the price with it)."""
 
 
+ExplainIf = Callable[[QuoteResponse], bool]
+"""Whether a priced quote needs its explanation even unshown: asked of each one after pricing, so
+only the few it applies to (adverse quotes, for their notices) pay for a contributions call."""
+
+
 @dataclass(frozen=True)
 class Scored:
     """The model's view of a batch (``saas.scoring.pipeline``), one scored group per feature set
@@ -60,12 +65,10 @@ class Scored:
     groups: list[ScoredRows]
     spread: Decimal
 
-    def get(self, i: int) -> tuple[ScoreMapping, Explanation | None] | None:
+    def get(self, i: int) -> tuple[ScoredRows, int] | None:
+        """The scored group holding quote ``i`` and its row there; None for a quote without telematics."""
         found = self.rows.get(i)
-        if found is None:
-            return None
-        group, row = self.groups[found[0]], found[1]
-        return group.mappings[row], group.explanation(row)
+        return None if found is None else (self.groups[found[0]], found[1])
 
 
 def score_batch(
@@ -95,9 +98,11 @@ def score_batch(
 def price_slice(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
     scored: Scored, span: range, *, code_version: str, created: str, show: bool = True,
+    explain_if: ExplainIf | None = None,
 ) -> list[Priced | SaasError]:
     """Price ``quotes[span]`` with a batch's scores; an item whose inputs failed keeps its error.
-    ``show=False`` keeps computed explanations out of the response (they stay on ``Priced``)."""
+    ``show=False`` keeps explanations out of the response; those computed (``explain_if``) stay on
+    ``Priced``."""
     out: list[Priced | SaasError] = []
     for i in span:
         pin = pinned[i]
@@ -106,7 +111,7 @@ def price_slice(
             continue
         try:
             out.append(_price_one(tenant, quotes[i], pin, model, scored.get(i), created, code_version,
-                                  scored.spread, show))
+                                  scored.spread, show, explain_if))
         except SaasError as exc:
             out.append(exc)
     return out
@@ -115,27 +120,27 @@ def price_slice(
 def price_batch(
     tenant: LoadedTenant, quotes: Sequence[Quote], pinned: Sequence[Pinned | SaasError], model: RiskModel,
     *, explain: bool, code_version: str, now: dt.datetime | None = None, spread: Decimal | None = None,
-    contributions: bool = False,
+    explain_if: ExplainIf | None = None,
 ) -> list[Priced | SaasError]:
-    """Score and price a whole (small) batch: single quotes and replays. ``contributions`` computes
-    the explanations even when the response does not show them (``explain=False``)."""
-    scored = score_batch(tenant, quotes, pinned, model, explain=explain or contributions, spread=spread)
+    """Score and price a whole (small) batch: single quotes and replays. Without ``explain`` the
+    contributions are computed only for the quotes ``explain_if`` asks them for, one row each."""
+    scored = score_batch(tenant, quotes, pinned, model, explain=explain, spread=spread)
     return price_slice(tenant, quotes, pinned, model, scored, range(len(quotes)), code_version=code_version,
-                       created=utc_timestamp(now), show=explain)
+                       created=utc_timestamp(now), show=explain, explain_if=explain_if)
 
 
 def _price_one(
     tenant: LoadedTenant, quote: Quote, pin: Pinned, model: RiskModel,
-    scored: tuple[ScoreMapping, Explanation | None] | None, created: str, code_version: str, spread: Decimal,
-    show: bool = True,
+    found: tuple[ScoredRows, int] | None, created: str, code_version: str, spread: Decimal,
+    show: bool = True, explain_if: ExplainIf | None = None,
 ) -> Priced:
     evaluation = pin.ruleset.evaluate(quote, trace=True)
     if evaluation.declined is not None:
         d = evaluation.declined
         raise QuoteDeclined(d.explain, rule_id=d.rule_id, cite=d.cite)
     telematics = None
-    if scored is not None:
-        mapping = scored[0]
+    mapping = found[0].mappings[found[1]] if found is not None else None
+    if mapping is not None:
         telematics = TelematicsInput(
             multiplier=mapping.multiplier,
             explanation=f"telematics risk {mapping.risk:.4f} (tier {mapping.tier}, {mapping.tier_label}) "
@@ -146,10 +151,15 @@ def _price_one(
         raise QuoteDeclined(result.decline_reason or "declined", rule_id=result.decline_rule or "engine")
     versions = Versions(rate_table=pin.table.content_hash, ruleset=version_of(pin.ruleset),
                         tenant_config=tenant.content_hash,
-                        model=model.version if scored is not None else None, code=code_version)
-    explanation = scored[1] if scored is not None else None
-    shown = scored if show or scored is None else (scored[0], None)
-    response = _response(quote, result, evaluation, shown, versions, created, spread)
+                        model=model.version if mapping is not None else None, code=code_version)
+    if found is None or mapping is None:
+        return Priced(quote, _response(quote, result, evaluation, None, versions, created, spread), evaluation)
+    group, row = found
+    shown = group.explanation_of(row) if show else None
+    response = _response(quote, result, evaluation, (mapping, shown), versions, created, spread)
+    explanation = shown
+    if explanation is None and explain_if is not None and explain_if(response):
+        explanation = group.explanation_of(row)
     return Priced(quote, response, evaluation, explanation=explanation)
 
 

@@ -59,6 +59,15 @@ class ScoredRows:
                                     self.contributions[row:row + 1], excluded=self.excluded)
         return explained
 
+    def explanation_of(self, row: int) -> Explanation:
+        """One row's explanation whether or not the batch computed contributions: from the matrix if
+        it did, else one contributions call for this row alone (a notice needs the adverse few)."""
+        contributions = (self.contributions[row:row + 1] if self.contributions is not None
+                         else self.model.contributions(self.X[row:row + 1]))
+        (explained,) = explain_rows(self.model, self.X[row:row + 1], self.risks[row:row + 1], contributions,
+                                    excluded=self.excluded)
+        return explained
+
     def explanations(self) -> list[Explanation | None]:
         if self.contributions is None:
             return [None] * len(self)

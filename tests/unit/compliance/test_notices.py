@@ -53,7 +53,7 @@ def price(tenant_id: str, quotes: list[Quote]) -> list[Priced | Exception]:
         pinned.append(Pinned(catalog.ruleset(tenant, p.state),
                              rates.table_in_effect(tenant_id, p.state, p.product, p.effective_date, p.transaction)))
     return price_batch(tenant, quotes, pinned, shipped_model(), explain=False, code_version="test", now=NOW,
-                       contributions=True)
+                       explain_if=Notices().wants_explanation)
 
 
 def notice_of(tenant_id: str, q: Quote) -> tuple[Priced, Notice | None]:
@@ -163,3 +163,33 @@ def test_text_and_html_say_the_same_and_html_escapes() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; more" in html
     for heading in ("What we decided", "The principal reasons", "Your rights"):
         assert heading.upper() in text and f"<h2>{heading}</h2>" in html
+
+
+def test_only_adverse_quotes_compute_contributions_and_equal_an_explained_pricing() -> None:
+    """Unexplained pricing asks the notices which quotes need contributions: the adverse ones get
+    them (one row each), the others none; each equals what a batch priced with explanations gives."""
+    rng = random.Random(23)
+    quotes = [random_quote(rng, ("CA", "NY", "TX")) for _ in range(40)]
+    lazy = price("partner-a", quotes)
+    catalog = shipped_catalog()
+    tenant, rates = catalog.tenant("partner-a"), FileRateSource(catalog.rate_tables)
+    pinned = [Pinned(catalog.ruleset(tenant, q.policy.state),
+                     rates.table_in_effect("partner-a", q.policy.state, q.policy.product, q.policy.effective_date,
+                                           q.policy.transaction)) for q in quotes]
+    explained = price_batch(tenant, quotes, pinned, shipped_model(), explain=True, code_version="test", now=NOW)
+    adverse = 0
+    for cheap, full in zip(lazy, explained, strict=True):
+        if not isinstance(cheap, Priced) or cheap.response.multiplier is None:
+            continue
+        assert isinstance(full, Priced) and full.explanation is not None
+        assert cheap.response.top_adverse_factors is None  # not shown: explain=False
+        if is_adverse(cheap.response):
+            adverse += 1
+            assert cheap.explanation is not None
+            mine = {c.feature: c.contribution for c in cheap.explanation.contributions}
+            theirs = {c.feature: c.contribution for c in full.explanation.contributions}
+            assert mine.keys() == theirs.keys()
+            assert all(mine[k] == pytest.approx(theirs[k], rel=1e-9, abs=1e-12) for k in mine)
+        else:
+            assert cheap.explanation is None
+    assert adverse >= 3

@@ -133,7 +133,9 @@ def test_score_batch_calls_the_model_once_for_the_quotes_with_telematics(service
     assert EXAMPLE.telematics is not None
     scoring = view(service.model, features.mask(service.model))
     expected = scoring.score(scoring.prepare([model_row(EXAMPLE.telematics, features.groups, service.model)]))
-    mapping, explanation = scored.get(3)  # type: ignore[misc]
+    group, row = scored.get(3)  # type: ignore[misc]
+    mapping, explanation = group.mappings[row], group.explanation(row)
+    assert (group, row) == (scored.groups[0], 2)
     assert scored.groups[0].risks[2] == expected[0] and explanation is not None
     assert scored.spread == Decimal("0.30") and mapping.risk == pytest.approx(expected[0], abs=1e-6)
 
