@@ -187,7 +187,17 @@ def unreachable(exc: BaseException) -> bool:
     return False
 
 
+CLIENT_GONE = "client disconnected prematurely"
+"""What Litestar raises (as a 500) when the client hangs up before its body has arrived."""
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, HTTPException) and exc.detail == CLIENT_GONE:
+        # not our error and nobody to answer: a load generator stopping mid-request, a dropped
+        # phone. Counted as a 400 (the request never arrived whole), never logged as a 500.
+        log.info("client disconnected before its body arrived on %s %s", request.method, request.url.path)
+        return _respond(Problem(type="client-disconnected", title="Client disconnected", status=400,
+                                detail="the client closed the connection before sending the whole body"))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(Problem(type="internal-error", title="Internal error", status=HTTP_500_INTERNAL_SERVER_ERROR,
                             detail="an unexpected error occurred; it has been logged"))

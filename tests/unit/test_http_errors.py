@@ -208,3 +208,33 @@ def test_a_database_that_is_shutting_down_is_unreachable_not_a_bug() -> None:
     assert unreachable(DBAPIError("connect", None, adapter_error))
     assert unreachable(ConnectionRefusedError(111, "refused"))
     assert not unreachable(IntegrityError("insert", None, RuntimeError("duplicate key")))
+
+
+async def test_a_client_that_hangs_up_mid_body_is_not_a_500(caplog: pytest.LogCaptureFixture) -> None:
+    """Straight through the ASGI interface, as uvicorn delivers it: part of a body, then the
+    disconnect. It is counted as the client's (400 ``client-disconnected``), never logged as our error."""
+    # logging_config=None: Litestar's default configures logging at start-up, past caplog's handler
+    app = Litestar([take_quote], exception_handlers=EXCEPTION_HANDLERS, debug=False, logging_config=None)
+    events: list[dict[str, Any]] = [{"type": "http.request", "body": b'{"policy": {"sta', "more_body": True},
+                                    {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return events.pop(0) if events else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/quotes", "raw_path": b"/quotes", "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"4000")],
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {}}
+    with caplog.at_level(logging.INFO, logger="saas.http"):
+        await app(scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 400 and msgspec.json.decode(body)["type"] == "client-disconnected"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records
+    assert any("client disconnected before its body arrived on POST /quotes" in r.getMessage()
+
+               for r in caplog.records)
