@@ -155,6 +155,9 @@ def test_configuration_flow_from_a_typo_to_a_live_price(browser: Any, console: C
     for chart in ("#premium-chart svg", "#multiplier-chart svg", "#migration-chart svg"):
         expect(admin.locator(chart)).to_be_visible(timeout=WAIT_MS)
     assert "Tier migration" in admin.locator("#migration-chart").inner_html()
+    premium = admin.locator("#premium-chart svg")  # its two panels get a row of their own: drawn at full size
+    drawn, natural = premium.bounding_box(), float(premium.get_attribute("width") or 0)
+    assert drawn is not None and natural > 0 and drawn["width"] >= 0.98 * natural, (drawn, natural)
     expect(admin.locator("#impact table tbody tr").first).to_be_visible()  # the largest movers
     shoot(admin, console, "config-version-impact")
     forged = admin.request.post(version_url + "/approve", form={"csrf_token": csrf(admin)})
