@@ -9,13 +9,13 @@ import datetime as dt
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.response import Stream, Template
 
 from saas.compliance.render import sections
 from saas.compliance.routes import ComplianceDep
 from saas.console.queries import today
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in
+from saas.console.web import SignedIn, page, signed_in
 from saas.errors import ValidationFailed
 from saas.http_body import PathId
 from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS
@@ -31,15 +31,15 @@ def month_of(raw: str | None, now: dt.date) -> str:
 
 
 @get("/adverse-actions", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def register(request: Request[Any, Any, Any], compliance: ComplianceDep, user: ConsoleUser) -> Template:
+async def register(request: Request[Any, Any, Any], compliance: ComplianceDep, user: SignedIn) -> Template:
     period = month_of(request.query_params.get("period"), today())
     found = await compliance.register(user.tenant_id, period)
     return page(request, "adverse_actions.html", user, register=found, figures=found.figures, period=period)
 
 
 @get("/adverse-actions/{decision_id:str}", guards=[signed_in(READ_DECISIONS)], include_in_schema=False)
-async def notice(request: Request[Any, Any, Any], compliance: ComplianceDep, user: ConsoleUser,
-                 decision_id: PathId) -> Template:
+async def notice(request: Request[Any, Any, Any], compliance: ComplianceDep, user: SignedIn,
+                 decision_id: FromPath[PathId]) -> Template:
     """The notice in the layout (``sections``) the API's HTML and text renderings follow."""
     found = await compliance.notice(user.tenant_id, decision_id)
     return page(request, "notice.html", user, notice=found, sections=sections(found),
@@ -47,7 +47,7 @@ async def notice(request: Request[Any, Any, Any], compliance: ComplianceDep, use
 
 
 @get("/compliance/bundle", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def bundle(request: Request[Any, Any, Any], compliance: ComplianceDep, user: ConsoleUser) -> Stream:
+async def bundle(request: Request[Any, Any, Any], compliance: ComplianceDep, user: SignedIn) -> Stream:
     """The month's compliance bundle, streamed as the API streams it (made by this user's key)."""
     period = month_of(request.query_params.get("period"), today())
     who = user.principal

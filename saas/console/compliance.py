@@ -8,14 +8,14 @@ from typing import Any, Literal
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
 from saas.audit.export import verify_export
 from saas.audit.routes import MEDIA, DecisionsDep
 from saas.audit.service import export, verify
 from saas.console.queries import today
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in, to
+from saas.console.web import SignedIn, page, signed_in, to
 from saas.errors import ValidationFailed
 from saas.http_body import PathId
 from saas.tenancy.guards import COMPLIANCE, READ_DECISIONS, DatabaseDep
@@ -29,12 +29,12 @@ def this_month() -> str:
 
 
 @get("/compliance", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def compliance(request: Request[Any, Any, Any], user: ConsoleUser) -> Template:
+async def compliance(request: Request[Any, Any, Any], user: SignedIn) -> Template:
     return page(request, "compliance.html", user, result=None, checked=None, period=this_month())
 
 
 @post("/compliance/verify", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def verify_chain(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
+async def verify_chain(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn) -> Template:
     """Re-check the tenant's whole chain in the database."""
     async with db.sessions() as session:
         result = await verify(session, user.tenant_id)
@@ -43,7 +43,7 @@ async def verify_chain(request: Request[Any, Any, Any], db: DatabaseDep, user: C
 
 
 @post("/compliance/verify-file", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def verify_file(request: Request[Any, Any, Any], user: ConsoleUser) -> Template:
+async def verify_file(request: Request[Any, Any, Any], user: SignedIn) -> Template:
     """Check an uploaded export (JSONL or CSV) offline, as ``saas audit verify`` does."""
     upload = (await request.form()).get("export")
     if not isinstance(upload, UploadFile):
@@ -57,7 +57,7 @@ async def verify_file(request: Request[Any, Any, Any], user: ConsoleUser) -> Tem
 
 
 @get("/compliance/export", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def export_file(db: DatabaseDep, user: ConsoleUser, fmt: Literal["jsonl", "csv"] = "jsonl") -> Stream:
+async def export_file(db: DatabaseDep, user: SignedIn, fmt: FromQuery[Literal["jsonl", "csv"]] = "jsonl") -> Stream:
 
     async def chunks() -> AsyncIterator[bytes]:
         async with db.sessions() as session:
@@ -69,7 +69,7 @@ async def export_file(db: DatabaseDep, user: ConsoleUser, fmt: Literal["jsonl", 
 
 
 @get("/decisions", guards=[signed_in(READ_DECISIONS)], include_in_schema=False)
-async def lookup(request: Request[Any, Any, Any], user: ConsoleUser) -> Response[Any]:
+async def lookup(request: Request[Any, Any, Any], user: SignedIn) -> Response[Any]:
     wanted = (request.query_params.get("id") or "").strip()
     if wanted:
         return to(f"/console/decisions/{wanted}")
@@ -77,16 +77,16 @@ async def lookup(request: Request[Any, Any, Any], user: ConsoleUser) -> Response
 
 
 @get("/decisions/{decision_id:str}", guards=[signed_in(READ_DECISIONS)], include_in_schema=False)
-async def decision(request: Request[Any, Any, Any], decisions: DecisionsDep, user: ConsoleUser,
-                   decision_id: PathId) -> Template:
+async def decision(request: Request[Any, Any, Any], decisions: DecisionsDep, user: SignedIn,
+                   decision_id: FromPath[PathId]) -> Template:
     entry = await decisions.get(user.tenant_id, decision_id)
     return page(request, "decision.html", user, entry=entry, payload=entry.payload, replay=None,
                 recorded=request.query_params.get("recorded") == "1", may_replay=user.role in COMPLIANCE)
 
 
 @post("/decisions/{decision_id:str}/replay", guards=[signed_in(COMPLIANCE)], include_in_schema=False)
-async def replay(request: Request[Any, Any, Any], decisions: DecisionsDep, user: ConsoleUser,
-                 decision_id: PathId) -> Template:
+async def replay(request: Request[Any, Any, Any], decisions: DecisionsDep, user: SignedIn,
+                 decision_id: FromPath[PathId]) -> Template:
     entry = await decisions.get(user.tenant_id, decision_id)
     result = await decisions.replay(user.tenant_id, decision_id)
     return page(request, "decision.html", user, entry=entry, payload=entry.payload, replay=result, recorded=False,

@@ -10,12 +10,12 @@ from typing import Any
 import anyio
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from saas.console import config_charts
 from saas.console.editing import LineProblem
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in, to
+from saas.console.web import SignedIn, page, signed_in, to
 from saas.content.configs import ConfigTest
 from saas.content.log import version_detail, version_diff, version_log
 from saas.content.routes import CONFIG, ContentDep
@@ -48,7 +48,7 @@ def problems_of(exc: ConfigError) -> list[LineProblem]:
 
 @get("/config", guards=[signed_in(CONFIG.read)], include_in_schema=False)
 async def config_index(request: Request[Any, Any, Any], db: DatabaseDep, content: ContentDep,
-                       user: ConsoleUser) -> Template:
+                       user: SignedIn) -> Template:
     async with db.sessions() as session:
         versions = await version_log(session, content.configs.kind, user.tenant_id)
     return page(request, "config.html", user, versions=versions, may_draft=user.role in CONFIG.draft)
@@ -56,7 +56,7 @@ async def config_index(request: Request[Any, Any, Any], db: DatabaseDep, content
 
 @get("/config/new", guards=[signed_in(CONFIG.draft)], include_in_schema=False)
 async def new_config(request: Request[Any, Any, Any], db: DatabaseDep, content: ContentDep,
-                     user: ConsoleUser) -> Template:
+                     user: SignedIn) -> Template:
     """The editor, starting from ``?from=<version>`` or the configuration in force, comments and all."""
     start = request.query_params.get("from")
     async with db.sessions() as session:
@@ -69,7 +69,7 @@ async def new_config(request: Request[Any, Any, Any], db: DatabaseDep, content: 
 
 
 @post("/config/drafts", guards=[signed_in(CONFIG.draft)], include_in_schema=False)
-async def post_config(request: Request[Any, Any, Any], content: ContentDep, user: ConsoleUser) -> Response[Any]:
+async def post_config(request: Request[Any, Any, Any], content: ContentDep, user: SignedIn) -> Response[Any]:
     """Validate on save: every problem at its line (422, nothing stored), else a draft."""
     form = await request.form()
     text, message = str(form.get("yaml") or ""), str(form.get("message") or "").strip()
@@ -96,8 +96,8 @@ async def _diff(session: Any, content: Any, tenant_id: str, row: ContentVersionR
 
 
 @get("/config/versions/{version_id:str}", guards=[signed_in(CONFIG.read)], include_in_schema=False)
-async def config_version(request: Request[Any, Any, Any], db: DatabaseDep, content: ContentDep, user: ConsoleUser,
-                         version_id: str) -> Template:
+async def config_version(request: Request[Any, Any, Any], db: DatabaseDep, content: ContentDep, user: SignedIn,
+                         version_id: FromPath[str]) -> Template:
     kind = content.configs.kind
     async with db.sessions() as session:
         detail = await version_detail(session, kind, user.tenant_id, version_id)
@@ -118,20 +118,20 @@ async def config_version(request: Request[Any, Any, Any], db: DatabaseDep, conte
 
 
 @post("/config/versions/{version_id:str}/test", guards=[signed_in(TEST)], include_in_schema=False)
-async def test_config(content: ContentDep, user: ConsoleUser, version_id: str) -> Response[Any]:
+async def test_config(content: ContentDep, user: SignedIn, version_id: FromPath[str]) -> Response[Any]:
     await content.configs.test(user.principal, version_id, TestRequest())
     return to(f"/console/config/versions/{version_id}#impact")
 
 
 @post("/config/versions/{version_id:str}/approve", guards=[signed_in(CONFIG.approve)], include_in_schema=False)
-async def approve_config(content: ContentDep, user: ConsoleUser, version_id: str) -> Response[Any]:
+async def approve_config(content: ContentDep, user: SignedIn, version_id: FromPath[str]) -> Response[Any]:
     await content.configs.approve(user.principal, version_id)
     return to(f"/console/config/versions/{version_id}")
 
 
 @post("/config/versions/{version_id:str}/reject", guards=[signed_in(CONFIG.approve)], include_in_schema=False)
-async def reject_config(request: Request[Any, Any, Any], content: ContentDep, user: ConsoleUser,
-                        version_id: str) -> Response[Any]:
+async def reject_config(request: Request[Any, Any, Any], content: ContentDep, user: SignedIn,
+                        version_id: FromPath[str]) -> Response[Any]:
     reason = str((await request.form()).get("reason") or "").strip()
     if not reason:
         raise ValidationFailed("give the reason for rejecting (the author reads it in the history)", path="reason")
@@ -140,8 +140,8 @@ async def reject_config(request: Request[Any, Any, Any], content: ContentDep, us
 
 
 @post("/config/versions/{version_id:str}/deploy", guards=[signed_in(CONFIG.draft)], include_in_schema=False)
-async def deploy_config(request: Request[Any, Any, Any], content: ContentDep, user: ConsoleUser,
-                        version_id: str) -> Response[Any]:
+async def deploy_config(request: Request[Any, Any, Any], content: ContentDep, user: SignedIn,
+                        version_id: FromPath[str]) -> Response[Any]:
     when = str((await request.form()).get("effective_date") or "").strip()
     try:
         body = msgspec.convert({"effective_date": when} if when else {}, DeployRequest, strict=False)
@@ -152,7 +152,7 @@ async def deploy_config(request: Request[Any, Any, Any], content: ContentDep, us
 
 
 @post("/config/rollback", guards=[signed_in(CONFIG.draft)], include_in_schema=False)
-async def rollback_config(content: ContentDep, user: ConsoleUser) -> Response[Any]:
+async def rollback_config(content: ContentDep, user: SignedIn) -> Response[Any]:
     version = await content.configs.rollback(user.principal)
     return to(f"/console/config/versions/{version.id}")
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import anyio
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from saas.console.queries import today
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in, to
+from saas.console.web import SignedIn, page, signed_in, to
 from saas.errors import ValidationFailed
 from saas.fairness.census import LABELS
 from saas.fairness.render import drivers_chart, outcome_section, trend_chart
@@ -25,14 +25,14 @@ from saas.trips.api_schemas import check_period, previous_period
 
 
 @get("/fairness", guards=[signed_in(FAIRNESS)], include_in_schema=False)
-async def reports(request: Request[Any, Any, Any], fairness: FairnessDep, user: ConsoleUser) -> Template:
+async def reports(request: Request[Any, Any, Any], fairness: FairnessDep, user: SignedIn) -> Template:
     listed = await fairness.list_reports(user.tenant_id)
     period = previous_period(today().strftime("%Y-%m"))
     return page(request, "fairness.html", user, reports=listed.reports, period=period)
 
 
 @post("/fairness", guards=[signed_in(FAIRNESS)], include_in_schema=False)
-async def create(request: Request[Any, Any, Any], fairness: FairnessDep, user: ConsoleUser) -> Response[Any]:
+async def create(request: Request[Any, Any, Any], fairness: FairnessDep, user: SignedIn) -> Response[Any]:
     """A report of a scored month's drivers, made and chained by the service the API uses."""
     period = str((await request.form()).get("period") or "").strip()
     why = check_period(period)
@@ -49,8 +49,8 @@ def _drawn(report: Report) -> dict[str, Any]:
 
 
 @get("/fairness/{report_id:str}", guards=[signed_in(FAIRNESS)], include_in_schema=False)
-async def report_page(request: Request[Any, Any, Any], fairness: FairnessDep, user: ConsoleUser,
-                      report_id: PathId) -> Template:
+async def report_page(request: Request[Any, Any, Any], fairness: FairnessDep, user: SignedIn,
+                      report_id: FromPath[PathId]) -> Template:
     report = await fairness.get_report(user.tenant_id, report_id)
     drawn = await anyio.to_thread.run_sync(_drawn, report)
     return page(request, "fairness_report.html", user, report=report, body=report.body, labels=LABELS,

@@ -9,7 +9,7 @@ from litestar.response import Template
 
 from saas.console.queries import in_force, month_drift, recent_runs, today
 from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in
+from saas.console.web import SignedIn, page, signed_in
 from saas.content.log import version_log
 from saas.content.routes import ContentDep
 from saas.rating.routes import QuotesDep
@@ -41,7 +41,7 @@ def alerts_of(user: ConsoleUser, waiting: list[Any], run: Any, drift: Any) -> li
 
 @get("/", name="console-overview", guards=[signed_in(EVERYONE)], include_in_schema=False)
 async def overview(request: Request[Any, Any, Any], db: DatabaseDep, quotes: QuotesDep, content: ContentDep,
-                   user: ConsoleUser) -> Template:
+                   user: SignedIn) -> Template:
     async with db.sessions() as session:
         force = await in_force(session, quotes, user.tenant_id)
         configs = await version_log(session, content.configs.kind, user.tenant_id)

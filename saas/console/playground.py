@@ -19,8 +19,7 @@ from litestar.response import Template
 
 from saas.console.queries import today
 from saas.console.quote_form import FIELDS, GROUPS, defaults, quote_of
-from saas.console.sessions import ConsoleUser
-from saas.console.web import SESSION_COOKIE, page, sessions_of, signed_in, to
+from saas.console.web import SESSION_COOKIE, SignedIn, page, sessions_of, signed_in, to
 from saas.errors import Forbidden, SaasError, Unauthenticated
 from saas.rating.quoting import QuoteService
 from saas.rating.routes import QuotesDep
@@ -57,7 +56,7 @@ def priced(quotes: QuoteService, tenant_id: str, values: dict[str, Any]) -> dict
 
 
 @get("/playground", guards=[signed_in(RATE)], include_in_schema=False)
-async def playground(request: Request[Any, Any, Any], quotes: QuotesDep, user: ConsoleUser) -> Template:
+async def playground(request: Request[Any, Any, Any], quotes: QuotesDep, user: SignedIn) -> Template:
     states = list(quotes.config.tenant(user.tenant_id).config.states)
     values = defaults(states, today(), state_zips(quotes, user.tenant_id, states))
     return page(request, "playground.html", user, fields=FIELDS, groups=GROUPS, states=states, values=values,
@@ -95,7 +94,7 @@ async def playground_socket(socket: WebSocket[Any, Any, Any], quotes: QuotesDep)
 
 @post("/playground/record", guards=[signed_in(RATE)], include_in_schema=False)
 async def record(request: Request[Any, Any, Any], quotes: QuotesDep, limiter: LimiterDep, metrics: MetricsDep,
-                 user: ConsoleUser) -> Response[Any]:
+                 user: SignedIn) -> Response[Any]:
     """Price and record, exactly as ``POST /v1/quotes`` does; then show the decision."""
     quote = quote_of(dict((await request.form()).items()))
     await limiter.acquire(user.tenant_id)

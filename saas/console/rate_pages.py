@@ -16,13 +16,13 @@ from typing import Any
 import anyio
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from saas.console.book import sample_book
 from saas.console.editing import parse_table, table_yaml
 from saas.console.queries import today
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in, to
+from saas.console.web import SignedIn, page, signed_in, to
 from saas.errors import NotFound, ValidationFailed
 from saas.rates.impact_render import render_svg
 from saas.rates.log import version_detail, version_diff, version_log
@@ -40,7 +40,7 @@ RECENT_QUOTES = 500
 
 
 @get("/rates", guards=[signed_in(READ)], include_in_schema=False)
-async def rates_index(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
+async def rates_index(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn) -> Template:
     async with db.sessions() as session:
         versions = await version_log(session, user.tenant_id)
     states = sorted({v.state for v in versions})
@@ -48,7 +48,7 @@ async def rates_index(request: Request[Any, Any, Any], db: DatabaseDep, user: Co
 
 
 @get("/rates/new", guards=[signed_in(DRAFT)], include_in_schema=False)
-async def new_draft(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
+async def new_draft(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn) -> Template:
     """The editor, starting from the version deployed for ``?state=`` (or the newest version)."""
     state = request.query_params.get("state", "")
     async with db.sessions() as session:
@@ -62,7 +62,7 @@ async def new_draft(request: Request[Any, Any, Any], db: DatabaseDep, user: Cons
 
 @post("/rates/drafts", guards=[signed_in(DRAFT)], include_in_schema=False)
 async def post_draft(request: Request[Any, Any, Any], rate_versions: RateVersionsDep,
-                     user: ConsoleUser) -> Response[Any]:
+                     user: SignedIn) -> Response[Any]:
     """Validate the YAML; problems come back at their lines (422), a valid table becomes a draft."""
     form = await request.form()
     text, message = str(form.get("table") or ""), str(form.get("message") or "").strip()
@@ -100,8 +100,8 @@ async def impact_chart(run: TestRun) -> str:
 
 
 @get("/rates/versions/{version_id:str}", guards=[signed_in(READ)], include_in_schema=False)
-async def version_page(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser,
-                       version_id: str) -> Template:
+async def version_page(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn,
+                       version_id: FromPath[str]) -> Template:
     async with db.sessions() as session:
         detail = await version_detail(session, user.tenant_id, version_id)
         row = await Versions(session, user.tenant_id).get(version_id)
@@ -120,7 +120,7 @@ async def version_page(request: Request[Any, Any, Any], db: DatabaseDep, user: C
 
 @post("/rates/versions/{version_id:str}/test", guards=[signed_in(TEST)], include_in_schema=False)
 async def test_version(request: Request[Any, Any, Any], db: DatabaseDep, rate_versions: RateVersionsDep,
-                       user: ConsoleUser, version_id: str) -> Response[Any]:
+                       user: SignedIn, version_id: FromPath[str]) -> Response[Any]:
     form = await request.form()
     if form.get("book") == "recent":
         test = TestRequest(recent_decisions=RECENT_QUOTES)
@@ -133,14 +133,14 @@ async def test_version(request: Request[Any, Any, Any], db: DatabaseDep, rate_ve
 
 
 @post("/rates/versions/{version_id:str}/approve", guards=[signed_in(APPROVE)], include_in_schema=False)
-async def approve(rate_versions: RateVersionsDep, user: ConsoleUser, version_id: str) -> Response[Any]:
+async def approve(rate_versions: RateVersionsDep, user: SignedIn, version_id: FromPath[str]) -> Response[Any]:
     await rate_versions.approve(user.principal, version_id)
     return to(f"/console/rates/versions/{version_id}")
 
 
 @post("/rates/versions/{version_id:str}/reject", guards=[signed_in(APPROVE)], include_in_schema=False)
-async def reject(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: ConsoleUser,
-                 version_id: str) -> Response[Any]:
+async def reject(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: SignedIn,
+                 version_id: FromPath[str]) -> Response[Any]:
     reason = str((await request.form()).get("reason") or "").strip()
     if not reason:
         raise ValidationFailed("give the reason for rejecting (the author reads it in the history)", path="reason")
@@ -149,8 +149,8 @@ async def reject(request: Request[Any, Any, Any], rate_versions: RateVersionsDep
 
 
 @post("/rates/versions/{version_id:str}/deploy", guards=[signed_in(DRAFT)], include_in_schema=False)
-async def deploy(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: ConsoleUser,
-                 version_id: str) -> Response[Any]:
+async def deploy(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: SignedIn,
+                 version_id: FromPath[str]) -> Response[Any]:
     when = str((await request.form()).get("effective_date") or "").strip()
     try:
         body = DeployRequest(effective_date=dt.date.fromisoformat(when) if when else None)
@@ -161,7 +161,7 @@ async def deploy(request: Request[Any, Any, Any], rate_versions: RateVersionsDep
 
 
 @post("/rates/rollback", guards=[signed_in(DRAFT)], include_in_schema=False)
-async def rollback(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: ConsoleUser) -> Response[Any]:
+async def rollback(request: Request[Any, Any, Any], rate_versions: RateVersionsDep, user: SignedIn) -> Response[Any]:
     state = str((await request.form()).get("state") or "")
     version = await rate_versions.rollback(user.principal, state, "auto")
     return to(f"/console/rates/versions/{version.id}")

@@ -9,12 +9,12 @@ from typing import Any
 import anyio
 import numpy as np
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from saas.console import charts
 from saas.console.queries import driver_ids, month_columns, month_drift, recent_runs, today
-from saas.console.sessions import ConsoleUser
-from saas.console.web import page, signed_in, to
+from saas.console.web import SignedIn, page, signed_in, to
 from saas.errors import ValidationFailed
 from saas.rating.routes import QuotesDep
 from saas.tenancy.guards import DatabaseDep
@@ -25,7 +25,7 @@ SAFETY_EDGES = np.linspace(0, 100, 11)
 
 
 @get("/runs", guards=[signed_in(RUN_READ)], include_in_schema=False)
-async def runs_index(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
+async def runs_index(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn) -> Template:
     async with db.sessions() as session:
         runs = await recent_runs(session, user.tenant_id)
     period = previous_period(today().strftime("%Y-%m"))
@@ -33,7 +33,7 @@ async def runs_index(request: Request[Any, Any, Any], db: DatabaseDep, user: Con
 
 
 @post("/runs", guards=[signed_in(RUN)], include_in_schema=False)
-async def start_run(request: Request[Any, Any, Any], trips: TripsDep, user: ConsoleUser) -> Response[Any]:
+async def start_run(request: Request[Any, Any, Any], trips: TripsDep, user: SignedIn) -> Response[Any]:
     period = str((await request.form()).get("period") or "").strip()
     why = check_period(period)
     if why:
@@ -75,14 +75,15 @@ def _draw(months: list[Any], drift: Any, tiers: list[str]) -> dict[str, str | No
 
 @get("/runs/{run_id:str}", guards=[signed_in(RUN_READ)], include_in_schema=False)
 async def run_page(request: Request[Any, Any, Any], db: DatabaseDep, trips: TripsDep, quotes: QuotesDep,
-                   user: ConsoleUser, run_id: str) -> Template:
+                   user: SignedIn, run_id: FromPath[str]) -> Template:
     run = await trips.run(user.tenant_id, known_id(run_id, "scoring run"))
     context = await month_charts(db, quotes, user.tenant_id, run.period) if run.finished_at else {}
     return page(request, "run.html", user, run=run, **context)
 
 
 @get("/runs/{run_id:str}/progress", guards=[signed_in(RUN_READ)], include_in_schema=False)
-async def run_progress(request: Request[Any, Any, Any], trips: TripsDep, user: ConsoleUser, run_id: str) -> Template:
+async def run_progress(request: Request[Any, Any, Any], trips: TripsDep, user: SignedIn,
+                       run_id: FromPath[str]) -> Template:
     """The progress fragment htmx polls while the run is going; a finished run reloads the whole page."""
     run = await trips.run(user.tenant_id, known_id(run_id, "scoring run"))
     response = page(request, "run_progress.html", user, run=run)
@@ -92,7 +93,7 @@ async def run_progress(request: Request[Any, Any, Any], trips: TripsDep, user: C
 
 
 @get("/drivers", guards=[signed_in(READ)], include_in_schema=False)
-async def drivers(request: Request[Any, Any, Any], db: DatabaseDep, user: ConsoleUser) -> Template:
+async def drivers(request: Request[Any, Any, Any], db: DatabaseDep, user: SignedIn) -> Template:
     prefix = (request.query_params.get("prefix") or "").strip()[:64]
     async with db.sessions() as session:
         found = await driver_ids(session, user.tenant_id, prefix)
@@ -100,7 +101,8 @@ async def drivers(request: Request[Any, Any, Any], db: DatabaseDep, user: Consol
 
 
 @get("/drivers/{driver_id:str}", guards=[signed_in(READ)], include_in_schema=False)
-async def driver(request: Request[Any, Any, Any], trips: TripsDep, user: ConsoleUser, driver_id: str) -> Template:
+async def driver(request: Request[Any, Any, Any], trips: TripsDep, user: SignedIn,
+                 driver_id: FromPath[str]) -> Template:
     history = await trips.history(user.tenant_id, known_id(driver_id, "driver"))
     chart = await anyio.to_thread.run_sync(charts.score_history_chart, history) if history.scores else None
     return page(request, "driver.html", user, history=history, chart=chart)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from saas.console.web import (
@@ -70,7 +71,7 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/sign-in/link/{token:str}", include_in_schema=False)
-async def sign_in_link(request: Request[Any, Any, Any], token: str) -> Response[Any]:
+async def sign_in_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """A one-time sign-in link (``saas demo`` prints them): its session is swapped for a fresh one,
     so the printed URL is worthless once used, and it expires like any idle session."""
     try:

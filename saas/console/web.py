@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
@@ -43,6 +44,11 @@ SECURITY_HEADERS = {
 }
 """Scripts only from the console's own vendored files; no framing; pages never cached (they show a tenant's data)."""
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+
+
+SignedIn: TypeAlias = NamedDependency[ConsoleUser]
+"""A page handler's ``user``: the signed-in user ``provide_user`` gives, named as a dependency
+explicitly (Litestar 3 no longer infers it from the parameter's name)."""
 
 
 def sessions_of(connection: ASGIConnection[Any, Any, Any, Any]) -> ConsoleSessions:
