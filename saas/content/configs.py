@@ -172,6 +172,7 @@ class ConfigKind:
 
 
 def _by_reference(scenarios: list[tuple[str, Any]], prices: dict[str, Any]) -> dict[str, float]:
-    """Recorded quotes' premiums by the quote's ``reference`` (the partner's driver id), where priced."""
+    """Recorded quotes' premiums by the quote's ``reference`` (the partner's driver id), where priced:
+    floats on purpose, as outcomes for the fairness gate's regressions, never shown or summed as money."""
     return {quote.reference: float(prices[key]) for key, quote in scenarios
             if quote.reference and key in prices and not isinstance(prices[key], ScenarioError)}
