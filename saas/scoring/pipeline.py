@@ -53,11 +53,8 @@ class ScoredRows:
         return self.mapped.mappings()
 
     def explanation(self, row: int) -> Explanation | None:
-        if self.contributions is None:
-            return None
-        (explained,) = explain_rows(self.model, self.X[row:row + 1], self.risks[row:row + 1],
-                                    self.contributions[row:row + 1], excluded=self.excluded)
-        return explained
+        """The row's explanation if the batch computed contributions, else None."""
+        return None if self.contributions is None else self.explanation_of(row)
 
     def explanation_of(self, row: int) -> Explanation:
         """One row's explanation whether or not the batch computed contributions: from the matrix if
